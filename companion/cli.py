@@ -1,0 +1,255 @@
+"""Command line: ``python -m companion cost ...`` prints the strategy comparison table.
+
+Bad arguments get argparse's one-line usage error (exit status 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from .costs import (
+    TrafficProfile,
+    always_on_cost,
+    capacity_aware_cost,
+    comparison_table,
+    serverless_cost,
+    spot_cost,
+    throughput_from_latency,
+)
+from .measurements import reference_latency
+from .pricing import CatalogError, PriceCatalog, default_catalog, load_catalog
+from .scenario import scenario_traffic
+
+__all__ = ["build_parser", "main"]
+
+_REFERENCE = reference_latency("onnxruntime-int8", 128)
+
+
+def _number(
+    kind: Callable[[str], float],
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    strict_low: bool = False,
+) -> Callable[[str], float]:
+    """An argparse type that parses ``kind`` and checks the range, with a one-line error."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            name = getattr(kind, "__name__", "number")
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {name}") from None
+        if low is not None and (value <= low if strict_low else value < low):
+            raise argparse.ArgumentTypeError(
+                f"must be {'>' if strict_low else '>='} {low:g}, got {text}"
+            )
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {text}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m companion",
+        description="Run ML for Pennies: cost models and prices for serving an ML model.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{cost,prices}")
+
+    cost = sub.add_parser(
+        "cost",
+        help="compare always-on, capacity-aware, serverless and spot costs for one traffic level",
+        description=(
+            "Monthly cost and cost per 1M requests of each serving strategy. Prices come from the "
+            "course's dated catalog; speeds default to the reference measurement "
+            f"({_REFERENCE.runtime}, {_REFERENCE.sequence_length} tokens, p50 {_REFERENCE.p50_ms:g} ms "
+            "with 2 threads)."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    shape = scenario_traffic()
+    cost.add_argument(
+        "--daily-requests",
+        type=_number(float, 0),
+        required=True,
+        help="requests per day (e.g. 5000000)",
+    )
+    cost.add_argument(
+        "--peak-to-average",
+        type=_number(float, 1),
+        default=round(shape.peak_ratio, 3),
+        help="peak-hour rate / daily average rate (default: the course scenario's day/night shape)",
+    )
+    cost.add_argument(
+        "--instance",
+        action="append",
+        default=None,
+        metavar="TYPE",
+        help="instance type from the catalog; repeat for several (default: c7i.2xlarge)",
+    )
+    cost.add_argument(
+        "--latency-ms",
+        type=_number(float, 0, strict_low=True),
+        default=_REFERENCE.p50_ms,
+        help="service time of one request on --threads-per-request threads",
+    )
+    cost.add_argument(
+        "--threads-per-request",
+        type=_number(int, 1),
+        default=2,
+        help="threads one request uses; an instance runs vCPUs / threads requests at once",
+    )
+    cost.add_argument(
+        "--throughput-rps",
+        type=_number(float, 0, strict_low=True),
+        default=None,
+        help="measured req/s per instance at the latency target (overrides --latency-ms; "
+        "the default latency was measured on x86, so measure Arm types yourself)",
+    )
+    cost.add_argument(
+        "--fixed-instances",
+        type=_number(int, 1),
+        default=None,
+        help="also price a fixed always-on fleet of this many instances (not capacity-checked)",
+    )
+    cost.add_argument(
+        "--target-utilization",
+        type=_number(float, 0, 1, strict_low=True),
+        default=0.7,
+        help="fraction of an instance's capacity to plan for at the peak",
+    )
+    cost.add_argument(
+        "--min-instances",
+        type=_number(int, 1),
+        default=2,
+        help="minimum fleet size for high availability",
+    )
+    cost.add_argument(
+        "--architecture", choices=("arm64", "x86_64"), default="arm64", help="Lambda architecture"
+    )
+    cost.add_argument(
+        "--memory-mb",
+        type=_number(int, 128, 10240),
+        default=3538,
+        help="Lambda memory (128-10240 MB; 1,769 MB = one vCPU)",
+    )
+    cost.add_argument(
+        "--duration-ms",
+        type=_number(float, 0, strict_low=True),
+        default=None,
+        help="Lambda duration per request (default: --latency-ms)",
+    )
+    cost.add_argument(
+        "--gateway",
+        choices=("http", "rest", "none"),
+        default="http",
+        help="API Gateway in front of the function",
+    )
+    cost.add_argument(
+        "--no-free-tier",
+        action="store_true",
+        help="don't subtract Lambda's monthly free tier (other functions use it)",
+    )
+    cost.add_argument(
+        "--spot-discount",
+        type=_number(float, 0, 0.99),
+        default=0.6,
+        help="spot discount off on-demand (check the Spot Instance Advisor)",
+    )
+    cost.add_argument(
+        "--spot-on-demand-base",
+        type=_number(int, 0),
+        default=1,
+        help="instances kept on-demand under the spot fleet",
+    )
+    cost.add_argument(
+        "--catalog",
+        default=None,
+        metavar="PATH",
+        help="a price catalog TOML file (default: the shipped catalog)",
+    )
+
+    prices = sub.add_parser(
+        "prices",
+        help="list the catalog's instance prices with their dates and sources",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    prices.add_argument(
+        "--provider", choices=("aws", "gcp", "azure"), default=None, help="only this provider"
+    )
+    prices.add_argument("--catalog", default=None, metavar="PATH", help="a price catalog TOML file")
+    return parser  # fmt: skip
+
+
+def _catalog(path: str | None) -> PriceCatalog:
+    return load_catalog(path) if path else default_catalog()
+
+
+def _cost(args: argparse.Namespace) -> str:
+    catalog = _catalog(args.catalog)
+    traffic = TrafficProfile(args.daily_requests, peak_to_average=args.peak_to_average)
+    estimates = []
+    for name in args.instance or ["c7i.2xlarge"]:
+        instance = catalog.instance(name)
+        throughput = args.throughput_rps or throughput_from_latency(
+            args.latency_ms, instance.vcpus, args.threads_per_request
+        )
+        sized = capacity_aware_cost(
+            instance, traffic, throughput, args.target_utilization, args.min_instances
+        )
+        estimates.append(sized)
+        if args.fixed_instances:
+            estimates.append(always_on_cost(instance, args.fixed_instances, traffic))
+        estimates.append(
+            spot_cost(instance, sized.instances or 1, traffic, args.spot_discount,
+                      on_demand_base_instances=min(args.spot_on_demand_base, sized.instances or 1))
+        )  # fmt: skip
+    estimates.append(
+        serverless_cost(
+            traffic, catalog.lambda_price(args.architecture),
+            args.duration_ms or args.latency_ms, args.memory_mb,
+            free_tier=not args.no_free_tier,
+            gateway=None if args.gateway == "none" else catalog.gateway(args.gateway),
+        )
+    )  # fmt: skip
+    table = comparison_table(estimates)
+    lines = [
+        f"{traffic.daily_requests:,.0f} requests/day ({traffic.monthly_requests:,.0f}/month), "
+        f"peak {traffic.peak_rps:,.1f} req/s (×{traffic.peak_ratio:.2f} the average)",
+        "",
+        table.to_string(index=False),  # type: ignore[attr-defined]
+        "",
+    ]
+    lines += [f"note: {e.strategy}: {n}" for e in estimates for n in e.notes]
+    if args.fixed_instances:
+        lines.append(
+            f"warning: 'always-on {args.fixed_instances}×' ignores capacity: check it against the "
+            "capacity-aware row's instance count before you trust its price."
+        )
+    return "\n".join(lines)
+
+
+def _prices(args: argparse.Namespace) -> str:
+    frame = _catalog(args.catalog).instances_frame()
+    if args.provider:
+        frame = frame[frame["provider"] == args.provider]
+    return str(frame.to_string(index=False))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        output = _cost(args) if args.command == "cost" else _prices(args)
+    except (ValueError, LookupError, CatalogError) as exc:
+        parser.error(str(exc))
+    print(output)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

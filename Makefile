@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-NBVAL  := --nbval --sanitize-with tests/nbval_sanitize.cfg
+NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: setup course test lint unit lessons clean
 
@@ -29,10 +29,10 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint
-	MPLBACKEND=Agg $(BIN)/python -m pytest $(NBVAL) tests lessons
+	$(BIN)/python -m pytest $(NBVAL) tests lessons
 
 lessons: setup
-	MPLBACKEND=Agg $(BIN)/python scripts/run_lessons.py
+	$(BIN)/python scripts/run_lessons.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

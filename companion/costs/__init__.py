@@ -11,6 +11,7 @@ from .breakeven import (
     serverless_curve,
 )
 from .models import (
+    LAMBDA_MB_PER_VCPU,
     CostEstimate,
     FleetPlan,
     LineItem,
@@ -18,8 +19,11 @@ from .models import (
     billed_duration_ms,
     capacity_aware_cost,
     comparison_table,
+    cpu_scaled_duration_ms,
     gateway_line_items,
+    lambda_vcpus,
     plan_fleet,
+    required_throughput_rps,
     serverless_cost,
     spot_cost,
     throughput_from_latency,
@@ -28,6 +32,7 @@ from .traffic import HOURS_PER_MONTH, SECONDS_PER_DAY, TrafficProfile
 
 __all__ = [
     "HOURS_PER_MONTH",
+    "LAMBDA_MB_PER_VCPU",
     "SECONDS_PER_DAY",
     "CostCurve",
     "CostEstimate",
@@ -41,11 +46,14 @@ __all__ = [
     "capacity_aware_cost",
     "capacity_fleet_curve",
     "comparison_table",
+    "cpu_scaled_duration_ms",
     "crossovers",
     "fixed_fleet_curve",
     "gateway_line_items",
+    "lambda_vcpus",
     "plan_fleet",
     "plot_cost_curves",
+    "required_throughput_rps",
     "serverless_cost",
     "serverless_curve",
     "spot_cost",

@@ -69,6 +69,7 @@ def capacity_fleet_curve(
     target_utilization: float = 0.7,
     min_instances: int = 2,
     hours_per_month: float = HOURS_PER_MONTH,
+    label: str | None = None,
 ) -> CostCurve:
     """A fleet re-sized for each traffic level (``shape`` gives the peak ratio): a staircase."""
     plan = plan_fleet(shape, throughput_rps_per_instance, target_utilization, min_instances)
@@ -93,7 +94,7 @@ def capacity_fleet_curve(
             if low < k * daily_per_instance < high
         ]
 
-    label = f"capacity-aware {instance.name} (min {plan.min_instances})"
+    label = label or f"capacity-aware {instance.name} (min {plan.min_instances})"
     return CostCurve(label, cost, steps)
 
 
@@ -109,6 +110,7 @@ def serverless_curve(
     gateway_free_tier: bool = False,
     request_size_kb: float = 1.0,
     concurrency: int = 1,
+    label: str | None = None,
 ) -> CostCurve:
     """Serverless cost at every volume: linear between the free-tier and price-tier edges."""
     kwargs: dict[str, Any] = dict(
@@ -146,7 +148,7 @@ def serverless_curve(
     def kinks(low: float, high: float) -> list[float]:
         return [e for e in daily_edges if low < e < high]
 
-    return CostCurve(reference.strategy, cost, kinks)
+    return CostCurve(label or reference.strategy, cost, kinks)
 
 
 def _right_of(x: float) -> float:

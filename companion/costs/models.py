@@ -16,6 +16,7 @@ from ._validate import at_least, fraction, integer_at_least, positive
 from .traffic import HOURS_PER_MONTH, TrafficProfile
 
 __all__ = [
+    "LAMBDA_MB_PER_VCPU",
     "CostEstimate",
     "FleetPlan",
     "LineItem",
@@ -23,8 +24,11 @@ __all__ = [
     "billed_duration_ms",
     "capacity_aware_cost",
     "comparison_table",
+    "cpu_scaled_duration_ms",
     "gateway_line_items",
+    "lambda_vcpus",
     "plan_fleet",
+    "required_throughput_rps",
     "serverless_cost",
     "spot_cost",
     "throughput_from_latency",
@@ -138,7 +142,11 @@ class FleetPlan:
     @property
     def peak_utilization(self) -> float:
         """Fraction of the fleet's full capacity used at the peak hour."""
-        return self.peak_rps / (self.instances * self.capacity_rps_per_instance)
+        return self.utilization_at(self.peak_rps)
+
+    def utilization_at(self, requests_per_second: float) -> float:
+        """Fraction of the fleet's full capacity busy at ``requests_per_second``."""
+        return requests_per_second / (self.instances * self.capacity_rps_per_instance)
 
     @property
     def limited_by(self) -> str:
@@ -195,6 +203,16 @@ def plan_fleet(
     )
 
 
+def required_throughput_rps(
+    traffic: TrafficProfile, instances: int, target_utilization: float = 0.7
+) -> float:
+    """Requests/s each of ``instances`` must sustain (at the latency target) to carry the peak
+    at ``target_utilization``: the bar an unmeasured instance type has to clear."""
+    integer_at_least(instances, "instances", 1)
+    fraction(target_utilization, "target_utilization", allow_zero=False)
+    return traffic.peak_rps / (instances * target_utilization)
+
+
 def capacity_aware_cost(
     instance: InstancePrice,
     traffic: TrafficProfile,
@@ -222,6 +240,31 @@ def capacity_aware_cost(
 # --------------------------------------------------------------------------------------------
 # Serverless
 # --------------------------------------------------------------------------------------------
+
+
+# Lambda allocates CPU in proportion to memory: one vCPU per 1,769 MB (AWS Lambda docs).
+LAMBDA_MB_PER_VCPU = 1769
+
+
+def lambda_vcpus(memory_mb: int) -> float:
+    """vCPUs a Lambda function gets at ``memory_mb`` (128-10,240 MB): memory / 1,769 MB."""
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int):
+        raise TypeError(f"memory_mb must be a whole number of MB, got {memory_mb!r}")
+    if not 128 <= memory_mb <= 10_240:
+        raise ValueError(
+            f"memory_mb must be between 128 and 10240 MB (Lambda's range), got {memory_mb}"
+        )
+    return memory_mb / LAMBDA_MB_PER_VCPU
+
+
+def cpu_scaled_duration_ms(measured_ms: float, measured_vcpus: float, vcpus: float) -> float:
+    """Estimate a CPU-bound request's duration on ``vcpus`` from one measured on
+    ``measured_vcpus``: fewer vCPUs stretch it proportionally, more than were measured don't
+    help (the measurement used only that many threads). An estimate; measure to be sure."""
+    positive(measured_ms, "measured_ms", "milliseconds")
+    positive(measured_vcpus, "measured_vcpus", "vCPUs")
+    positive(vcpus, "vcpus", "vCPUs")
+    return measured_ms * measured_vcpus / min(vcpus, measured_vcpus)
 
 
 def billed_duration_ms(duration_ms: float, price: ServerlessPrice) -> int:

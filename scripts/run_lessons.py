@@ -1,0 +1,58 @@
+"""Re-execute every lesson top to bottom, in place, so the committed outputs are current.
+
+    make lessons                       # all of them
+    .venv/bin/python scripts/run_lessons.py lessons/01_what_does_serving_cost.ipynb
+
+Run it after changing `companion`; then `make test` proves the outputs reproduce (nbval).
+Execution counts come out 1..N in order, and no timing metadata is written, so a re-run that
+changes nothing leaves the files byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+
+
+def run(path: Path, timeout_s: int) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout_s,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    client.execute()
+    nbformat.validate(notebook)
+    nbformat.write(notebook, path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("notebooks", nargs="*", type=Path, help="lessons to run (default: all)")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    args = parser.parse_args()
+    paths = args.notebooks or sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+    for path in paths:
+        start = time.perf_counter()
+        print(f"running {path.relative_to(ROOT) if path.is_absolute() else path} ...", flush=True)
+        run(path.resolve(), args.timeout)
+        print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The course frame: README, lesson files, setup cells, Binder and CI agree with each other."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from companion.course import Lesson, load_course
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = load_course(ROOT / "pyproject.toml")
+LESSON_FILES = sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _notebook(name: str) -> dict:
+    return json.loads((ROOT / "lessons" / name).read_text("utf-8"))
+
+
+def _code_cells(name: str) -> list[dict]:
+    return [c for c in _notebook(name)["cells"] if c["cell_type"] == "code"]
+
+
+def test_every_lesson_file_is_in_the_lesson_map_and_vice_versa() -> None:
+    assert [lesson.file for lesson in COURSE.lessons] == LESSON_FILES
+
+
+def test_readme_lesson_map_is_generated_from_pyproject() -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/update_readme.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "colab", "binder"),
+    [
+        (
+            "https://github.com/acme/course",
+            "https://colab.research.google.com/github/acme/course/blob/main/lessons/01_x.ipynb",
+            "https://mybinder.org/v2/gh/acme/course/main?labpath=lessons%2F01_x.ipynb",
+        ),
+        (
+            "https://github.com/acme/course.git",
+            "https://colab.research.google.com/github/acme/course/blob/main/lessons/01_x.ipynb",
+            "https://mybinder.org/v2/gh/acme/course/main?labpath=lessons%2F01_x.ipynb",
+        ),
+    ],
+)
+def test_colab_and_binder_links_are_built_from_the_repository_url(
+    url: str, colab: str, binder: str
+) -> None:
+    course = type(COURSE)(repository_url=url, branch="main", lessons=())
+    lesson = Lesson(file="01_x.ipynb", title="x", learn="y")
+    assert course.colab_url(lesson) == colab
+    assert course.binder_url(lesson) == binder
+
+
+def test_a_non_github_repository_url_is_rejected() -> None:
+    course = type(COURSE)(repository_url="https://gitlab.com/a/b", branch="main", lessons=())
+    with pytest.raises(ValueError, match=r"github\.com"):
+        _ = course.github_path
+
+
+@pytest.mark.parametrize("name", LESSON_FILES)
+def test_lesson_setup_cell_detects_colab_and_uses_the_repository_url(name: str) -> None:
+    setup = "".join(_code_cells(name)[0]["source"])
+    assert '"google.colab" in sys.modules' in setup
+    urls = re.findall(r'REPOSITORY_URL = "([^"]+)"', setup)
+    assert urls == [COURSE.repository_url]
+
+
+@pytest.mark.parametrize("name", LESSON_FILES)
+def test_lesson_is_committed_executed_in_order_without_errors(name: str) -> None:
+    cells = _code_cells(name)
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), "re-run the lesson top to bottom: make lessons"
+    errors = [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("name", [n for n in LESSON_FILES if not n.startswith("00_")])
+def test_lessons_end_with_at_least_three_unfinished_exercises(name: str) -> None:
+    checks = [
+        c for c in _code_cells(name) if re.search(r"\bex\.q\d+\.check\(", "".join(c["source"]))
+    ]
+    assert len(checks) >= 3
+    for cell in checks:
+        text = "".join("".join(o.get("data", {}).get("text/plain", [])) for o in cell["outputs"])
+        assert "Your turn" in text, "shipped lessons leave exercises unfinished"
+
+
+def test_binder_has_its_own_config_and_installs_the_package() -> None:
+    binder = ROOT / "binder"
+    assert (binder / "environment.yml").exists()
+    post_build = (binder / "postBuild").read_text()
+    assert (
+        "pip install" in post_build and "-r requirements.txt" in post_build and "-e ." in post_build
+    )
+    assert (binder / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in ci
+    assert "make test" in readme and "make course" in readme
+
+
+def test_every_dependency_is_pinned_in_requirements() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = {
+        re.split(r"[\[=]", line)[0].lower(): line
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=\[ ]", requirement)[0].lower()
+        assert name in pins, f"{name} is a dependency but not pinned in requirements.txt"
+        assert "==" in pins[name]

@@ -53,6 +53,16 @@ def _number(
     return parse
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only where there is a real one and the help doesn't already state it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "(default" in text or action.default in (None, False) or action.required:
+            return text
+        return super()._get_help_string(action) or text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m companion",
@@ -69,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
             f"({_REFERENCE.runtime}, {_REFERENCE.sequence_length} tokens, p50 {_REFERENCE.p50_ms:g} ms "
             "with 2 threads)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
+    cost.set_defaults(subparser=cost)
     shape = scenario_traffic()
     cost.add_argument(
         "--daily-requests",
@@ -82,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--peak-to-average",
         type=_number(float, 1),
         default=round(shape.peak_ratio, 3),
-        help="peak-hour rate / daily average rate (default: the course scenario's day/night shape)",
+        help="peak-hour rate / daily average rate (default: %(default)s, the course scenario's day/night shape)",
     )
     cost.add_argument(
         "--instance",
@@ -176,11 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     prices = sub.add_parser(
         "prices",
         help="list the catalog's instance prices with their dates and sources",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     prices.add_argument(
         "--provider", choices=("aws", "gcp", "azure"), default=None, help="only this provider"
     )
+    prices.set_defaults(subparser=prices)
     prices.add_argument("--catalog", default=None, metavar="PATH", help="a price catalog TOML file")
     return parser  # fmt: skip
 
@@ -195,6 +207,11 @@ def _cost(args: argparse.Namespace) -> str:
     estimates = []
     for name in args.instance or ["c7i.2xlarge"]:
         instance = catalog.instance(name)
+        if instance.vcpus == 0:
+            raise ValueError(
+                f"{name} is an accelerator priced on its own ({instance.accelerator}); "
+                "name the VM type to price a fleet"
+            )
         throughput = args.throughput_rps or throughput_from_latency(
             args.latency_ms, instance.vcpus, args.threads_per_request
         )
@@ -246,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         output = _cost(args) if args.command == "cost" else _prices(args)
     except (ValueError, LookupError, CatalogError) as exc:
-        parser.error(str(exc))
+        args.subparser.error(str(exc))
     print(output)
     return 0
 

@@ -22,6 +22,23 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 
 
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout/stderr chunks: how the kernel splits them varies run to run."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.output_type == "stream"
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def run(path: Path, timeout_s: int) -> None:
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
@@ -34,6 +51,9 @@ def run(path: Path, timeout_s: int) -> None:
         record_timing=False,
     )
     client.execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.validate(notebook)
     nbformat.write(notebook, path)
 

@@ -169,25 +169,36 @@ def crossovers(a: CostCurve, b: CostCurve, low: float, high: float) -> list[Cros
     def sign(value: float) -> int:
         return (value > 1e-9) - (value < -1e-9)
 
-    def cheaper(s: int) -> tuple[str, str]:  # (cheaper below, cheaper above) for a falling sign
-        return (b.label, a.label) if s > 0 else (a.label, b.label)
+    def cheaper(s: int) -> str:
+        return b.label if s > 0 else a.label
 
-    points = sorted({low, high, *a.kinks(low, high), *b.kinks(low, high)})
     found: list[Crossover] = []
+    last = 0  # sign of a - b where they last differed
+    tie_start: float | None = None  # where the current stretch of equal cost began
+
+    def observe(x: float, s: int) -> None:
+        nonlocal last, tie_start
+        if s == 0:
+            tie_start = x if tie_start is None else tie_start
+            return
+        if last and s != last:
+            at = x if tie_start is None else tie_start
+            found.append(Crossover(at, min(a(at), b(at)), cheaper(last), cheaper(s)))
+        last, tie_start = s, None
+
+    # Between consecutive kinks both curves are linear (and left-continuous at a jump), so the
+    # sign of a - b changes at most once inside an interval, plus possibly at its left end.
+    points = sorted({low, high, *a.kinks(low, high), *b.kinks(low, high)})
     for left, right in itertools.pairwise(points):
-        at_left, just_right, at_right = (
-            sign(diff(left)),
-            sign(diff(_right_of(left))),
-            sign(diff(right)),
-        )
-        if left > low and at_left and just_right and at_left != just_right:
-            # A jump (a fleet adding an instance) flips which strategy is cheaper.
-            below, above = cheaper(at_left)
-            found.append(Crossover(left, min(a(left), b(left)), below, above))
+        inside = _right_of(left)
+        at_left, just_right, at_right = sign(diff(left)), sign(diff(inside)), sign(diff(right))
+        observe(left, at_left)
+        observe(left, just_right)  # a jump at `left` (a fleet adding an instance) shows here
         if just_right and at_right and just_right != at_right:
-            root = brentq(diff, _right_of(left), right, xtol=1e-6, rtol=1e-12)
-            below, above = cheaper(just_right)
-            found.append(Crossover(float(root), a(root), below, above))
+            root = float(brentq(diff, inside, right, xtol=1e-6, rtol=1e-12))
+            found.append(Crossover(root, a(root), cheaper(just_right), cheaper(at_right)))
+            last = at_right
+    observe(high, sign(diff(high)))
     return found
 
 

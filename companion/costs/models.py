@@ -411,13 +411,18 @@ def serverless_cost(
     )  # fmt: skip
 
     if ephemeral_storage_mb is not None:
-        integer_at_least(
-            ephemeral_storage_mb, "ephemeral_storage_mb", price.ephemeral_storage_free_mb
-        )
+        integer_at_least(ephemeral_storage_mb, "ephemeral_storage_mb", 0)
+        if (
+            not price.ephemeral_storage_free_mb
+            <= ephemeral_storage_mb
+            <= price.ephemeral_storage_max_mb
+        ):
+            raise ValueError(
+                f"ephemeral_storage_mb must be between {price.ephemeral_storage_free_mb} and "
+                f"{price.ephemeral_storage_max_mb} MB for {price.name}, got {ephemeral_storage_mb}"
+            )
         extra_mb = ephemeral_storage_mb - price.ephemeral_storage_free_mb
         if extra_mb > 0:
-            if price.ephemeral_storage_price_per_gb_second == 0:
-                raise ValueError(f"ephemeral_storage_mb is not priced for {price.name}")
             items.append(
                 LineItem(
                     f"{price.name} ephemeral storage above {price.ephemeral_storage_free_mb} MB",

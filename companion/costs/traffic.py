@@ -60,6 +60,10 @@ class TrafficProfile:
             )
         for hour, rate in enumerate(rates):
             at_least(rate, f"requests_per_second[{hour}]", 0, "req/s")
+        if sum(rates) == 0:
+            raise ValueError(
+                "requests_per_second must not all be zero; for no traffic use TrafficProfile(0)"
+            )
         return cls(
             daily_requests=sum(rates) * 3600.0,
             hourly_weights=tuple(rates),

@@ -8,6 +8,7 @@ with the real companion code and names the one the learner made.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -136,7 +137,8 @@ class NumericExercise(Exercise):
         return math.isclose(value, target, rel_tol=self.rel_tol, abs_tol=self.abs_tol)
 
     def _grade(self, answer: Any) -> CheckResult:
-        if isinstance(answer, bool) or not isinstance(answer, int | float):
+        # numbers.Real admits numpy scalars too (pandas' .sum() and .max() return them).
+        if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
             kind = type(answer).__name__
             return self._result(
                 False, f"the answer should be a number ({self.unit or 'a value'}), not a {kind}."

@@ -141,6 +141,10 @@ def parse_ec2_price_item(item: str | Mapping[str, Any]) -> Ec2OnDemandPrice:
             "expected one (check the filters)"
         )
     amount, currency, effective = hourly[0]
+    if not amount.is_finite():
+        raise PriceListError(
+            f"PriceList item for {instance_type}: price {amount} is not a finite number"
+        )
     if amount <= 0:
         # Capacity-reservation and capacity-block rows are priced at zero; never take those.
         raise PriceListError(
@@ -239,7 +243,8 @@ def refresh_ec2_prices(
                 f"{name}: the API priced it in {fresh.currency}, the catalog in {entry.currency}"
             )
         catalog = catalog.replace_instance_price(
-            name, fresh.price_per_hour, as_of=fresh.publication_date, source=PRICE_LIST_SOURCE
-        )
+            name, fresh.price_per_hour, as_of=fresh.publication_date, source=PRICE_LIST_SOURCE,
+            provider="aws",
+        )  # fmt: skip
         changes.append(PriceChange(name, entry.price_per_hour, fresh.price_per_hour))
     return catalog, changes

@@ -105,6 +105,7 @@ class ServerlessPrice:
     free_vcpu_seconds_per_month: float
     ephemeral_storage_price_per_gb_second: float
     ephemeral_storage_free_mb: int
+    ephemeral_storage_max_mb: int
     as_of: date
     source: str
     evidence: Evidence
@@ -213,13 +214,21 @@ class PriceCatalog:
         )
 
     def replace_instance_price(
-        self, name: str, price_per_hour: float, as_of: date, source: str
+        self,
+        name: str,
+        price_per_hour: float,
+        as_of: date,
+        source: str,
+        provider: str | None = None,
     ) -> PriceCatalog:
         """A copy with one instance's price replaced (used by the Price List refresh)."""
         import dataclasses
 
-        current = self.instance(name)
-        _positive(price_per_hour, "price_per_hour", f"instance {name!r}")
+        current = self.instance(name, provider)
+        label = f"instance {current.provider} {name!r}"
+        _positive(price_per_hour, "price_per_hour", label)
+        if not source.startswith("https://"):
+            raise CatalogError(f"{label}: source must be an https:// URL, got {source!r}")
         updated = dataclasses.replace(
             current, price_per_hour=price_per_hour, as_of=as_of, source=source, evidence="confirmed"
         )
@@ -264,7 +273,8 @@ _SERVERLESS_FIELDS = (
     "vcpu_second_price", "megabytes_per_gb", "billing_granularity_ms", "minimum_billed_ms",
     "memory_increment_mb", "memory_min_mb", "memory_max_mb", "free_requests_per_month",
     "free_gb_seconds_per_month", "free_vcpu_seconds_per_month",
-    "ephemeral_storage_price_per_gb_second", "ephemeral_storage_free_mb", "as_of", "source",
+    "ephemeral_storage_price_per_gb_second", "ephemeral_storage_free_mb",
+    "ephemeral_storage_max_mb", "as_of", "source",
     "evidence",
 )  # fmt: skip
 _GATEWAY_FIELDS = (
@@ -353,8 +363,8 @@ def _require(entry: Mapping[str, Any], fields: Sequence[str], label: str) -> Non
 
 
 def _number(value: Any, field: str, label: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise CatalogError(f"{label}: {field} must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CatalogError(f"{label}: {field} must be a finite number, got {value!r}")
     return float(value)
 
 
@@ -519,6 +529,9 @@ def _serverless(entry: Mapping[str, Any], label: str) -> ServerlessPrice:
         ephemeral_storage_price_per_gb_second=storage_price,
         ephemeral_storage_free_mb=_integer(
             entry["ephemeral_storage_free_mb"], "ephemeral_storage_free_mb", label, 0
+        ),
+        ephemeral_storage_max_mb=_integer(
+            entry["ephemeral_storage_max_mb"], "ephemeral_storage_max_mb", label, 0
         ),
         as_of=as_of,
         source=source,

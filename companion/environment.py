@@ -9,15 +9,14 @@ from importlib import metadata
 
 __all__ = ["EnvironmentReport", "PackageStatus", "check_environment", "in_colab"]
 
-# (distribution, why the course needs it, which lessons). Core packages are needed by every
-# lesson; the others only by the lessons named.
-REQUIREMENTS: tuple[tuple[str, str, str], ...] = (
-    ("numpy", "arrays", "all"),
-    ("pandas", "tables", "all"),
-    ("scipy", "solvers and statistics", "all"),
-    ("matplotlib", "plots", "all"),
-    ("boto3", "AWS APIs (Price List; Lambda, Budgets in later lessons)", "all"),
-    ("companion", "the course's own package", "all"),
+# (distribution, why the course needs it). Lessons that need more add their packages here.
+REQUIREMENTS: tuple[tuple[str, str], ...] = (
+    ("numpy", "arrays"),
+    ("pandas", "tables"),
+    ("scipy", "solvers and statistics"),
+    ("matplotlib", "plots"),
+    ("boto3", "AWS APIs (Price List; Lambda, Budgets in later lessons)"),
+    ("companion", "the course's own package"),
 )
 MINIMUM_PYTHON = (3, 11)
 
@@ -26,7 +25,6 @@ MINIMUM_PYTHON = (3, 11)
 class PackageStatus:
     name: str
     purpose: str
-    lessons: str
     version: str | None
 
     @property
@@ -97,7 +95,5 @@ def check_environment() -> EnvironmentReport:
         python_ok=sys.version_info[:2] >= MINIMUM_PYTHON,
         platform=f"{platform.system()} {platform.machine()}",
         colab=in_colab(),
-        packages=tuple(
-            PackageStatus(n, why, lessons, _version(n)) for n, why, lessons in REQUIREMENTS
-        ),
+        packages=tuple(PackageStatus(n, why, _version(n)) for n, why in REQUIREMENTS),
     )

@@ -318,10 +318,10 @@ def gateway_line_items(
         LineItem(
             f"{gateway.name} requests{_tier_label(start, 'requests')}", amount, "requests", price
         )
-        for amount, price, start in _tiered(metered, tiers)
+        for amount, price, start in _tiered(metered - free, tiers)
     ]
     if free:
-        items.append(LineItem(f"{gateway.name} free tier", free, "requests", -tiers[0][0]))
+        items.append(LineItem(f"{gateway.name} (free tier, not billed)", free, "requests", 0.0))
     return items
 
 

@@ -17,6 +17,11 @@ REQUIREMENTS: tuple[tuple[str, str], ...] = (
     ("matplotlib", "plots"),
     ("boto3", "AWS APIs (Price List; Lambda, Budgets in later lessons)"),
     ("companion", "the course's own package"),
+    ("torch", "lesson 02: the PyTorch baseline and ONNX export"),
+    ("transformers", "lesson 02: loading the model"),
+    ("onnxruntime", "lesson 02 on: the serving runtime"),
+    ("onnxscript", "lesson 02: the ONNX exporter"),
+    ("tokenizers", "lesson 02 on: the serving tokenizer"),
 )
 MINIMUM_PYTHON = (3, 11)
 

@@ -11,7 +11,14 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["LatencyMeasurement", "ReferenceMachine", "reference_latency", "reference_machine"]
+__all__ = [
+    "GpuReference",
+    "LatencyMeasurement",
+    "ReferenceMachine",
+    "gpu_reference",
+    "reference_latency",
+    "reference_machine",
+]
 
 
 @dataclass(frozen=True)
@@ -32,13 +39,35 @@ class LatencyMeasurement:
     p50_ms: float
 
 
+@dataclass(frozen=True)
+class GpuReference:
+    """A GPU throughput figure measured on a lent machine, not by this course's CI."""
+
+    device: str
+    precision: str
+    batch_size: int
+    sequences_per_second: float
+
+
 @lru_cache(maxsize=1)
-def _load() -> tuple[ReferenceMachine, tuple[LatencyMeasurement, ...]]:
+def _load() -> tuple[ReferenceMachine, tuple[LatencyMeasurement, ...], tuple[GpuReference, ...]]:
     text = resources.files("companion").joinpath("data/measurements.toml").read_text("utf-8")
     raw = tomllib.loads(text)
     machine = ReferenceMachine(**raw["machine"])
     rows = tuple(LatencyMeasurement(**row) for row in raw["latency"])
-    return machine, rows
+    gpus = tuple(GpuReference(**row) for row in raw.get("gpu_reference", []))
+    return machine, rows, gpus
+
+
+def gpu_reference(precision: str = "bf16", batch_size: int = 512) -> GpuReference:
+    """The recorded GPU throughput for ``precision`` at ``batch_size``."""
+    for row in _load()[2]:
+        if row.precision == precision and row.batch_size == batch_size:
+            return row
+    known = sorted((r.precision, r.batch_size) for r in _load()[2])
+    raise LookupError(
+        f"no GPU reference for {precision!r} at batch {batch_size}; recorded: {known}"
+    )
 
 
 def reference_machine() -> ReferenceMachine:

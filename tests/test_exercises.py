@@ -257,7 +257,7 @@ def _returns_raising_float(d: float) -> _RaisingFloat:
         pytest.param(math.ceil, Status.CORRECT, "agrees", id="the reference itself"),
         pytest.param(lambda d: -int(-d // 1), Status.CORRECT, "agrees", id="ceil by hand"),
         pytest.param(_raises, Status.INCORRECT, "raised ZeroDivisionError", id="raises"),
-        pytest.param(_returns_none, Status.INCORRECT, "returned None", id="returns None"),
+        pytest.param(_returns_none, Status.NOT_ATTEMPTED, "returns nothing yet", id="returns None"),
         pytest.param(round, Status.INCORRECT, "rounded", id="the known mistake"),
         pytest.param(lambda d: d * 2, Status.INCORRECT, "(0.2)", id="unknown wrong answer"),
         pytest.param(42, Status.INCORRECT, "not a int", id="not callable: int"),

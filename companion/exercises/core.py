@@ -178,7 +178,17 @@ class FunctionExercise(Exercise):
     rel_tol: float = 1e-9
     success: str = "your function agrees with the companion on every test case."
 
+    @staticmethod
+    def _plain(value: Any) -> Any:
+        """numpy arrays and scalars become lists and Python numbers, tuples become lists."""
+        if hasattr(value, "tolist"):
+            return value.tolist()
+        if isinstance(value, list | tuple):
+            return [FunctionExercise._plain(v) for v in value]
+        return value
+
     def _same(self, got: Any, want: Any) -> bool:
+        got, want = self._plain(got), self._plain(want)
         if isinstance(want, float) or isinstance(got, float):
             try:
                 return math.isclose(float(got), float(want), rel_tol=self.rel_tol, abs_tol=1e-12)
@@ -201,10 +211,11 @@ class FunctionExercise(Exercise):
                 return self._result(
                     False, f"calling it with ({shown}) raised {type(exc).__name__}: {exc}."
                 )
-            if got is None:
-                return self._result(
-                    False, "your function returned None: did you forget a `return`?"
-                )
+            if got is None or got is ...:
+                return CheckResult(
+                    self.name, Status.NOT_ATTEMPTED,
+                    "your function returns nothing yet: write its body and `return` the result.",
+                )  # fmt: skip
             if self._same(got, want):
                 continue
             for wrong, message in self.mistakes:

@@ -1,0 +1,69 @@
+"""Make the model cheap: build/load, export to ONNX, quantize, check, benchmark, price.
+
+Heavy libraries (torch, transformers, onnxruntime) are imported inside the functions that need
+them, so importing this package stays fast.
+"""
+
+from .benchmark import (
+    BenchmarkCase,
+    LatencyStats,
+    machine_description,
+    run_benchmark,
+    save_results,
+    summarize,
+    token_batch,
+)
+from .economics import (
+    InstanceSpeed,
+    cost_per_million_predictions,
+    instance_speed_at_target,
+    optimization_savings,
+)
+from .exceptions import AgreementError, ModelLoadError
+from .export import (
+    AgreementReport,
+    check_agreement,
+    export_onnx,
+    onnx_logits,
+    quantize_int8,
+    torch_logits,
+)
+from .offline_model import (
+    DEFAULT_MODEL_ID,
+    LABELS,
+    build_offline_model,
+    default_model_dir,
+    load_classifier,
+    sample_texts,
+)
+from .runtimes import ort_session, runtime_variants
+
+__all__ = [
+    "DEFAULT_MODEL_ID",
+    "LABELS",
+    "AgreementError",
+    "AgreementReport",
+    "BenchmarkCase",
+    "InstanceSpeed",
+    "LatencyStats",
+    "ModelLoadError",
+    "build_offline_model",
+    "check_agreement",
+    "cost_per_million_predictions",
+    "default_model_dir",
+    "export_onnx",
+    "instance_speed_at_target",
+    "load_classifier",
+    "machine_description",
+    "onnx_logits",
+    "optimization_savings",
+    "ort_session",
+    "quantize_int8",
+    "run_benchmark",
+    "runtime_variants",
+    "sample_texts",
+    "save_results",
+    "summarize",
+    "token_batch",
+    "torch_logits",
+]

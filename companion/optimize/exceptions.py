@@ -1,0 +1,13 @@
+"""Exceptions raised by :mod:`companion.optimize`."""
+
+from __future__ import annotations
+
+__all__ = ["AgreementError", "ModelLoadError"]
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded (offline without a local copy, a folder missing files, ...)."""
+
+
+class AgreementError(AssertionError):
+    """An optimized model disagrees with the reference beyond the allowed tolerance."""

@@ -434,3 +434,14 @@ def test_optimization_savings_against_the_baseline() -> None:
     month = instance.price_per_hour * 730
     assert frame["monthly_cost_usd"].tolist() == pytest.approx([9 * month, 4 * month])
     assert frame["saving_vs_baseline_usd"].tolist() == pytest.approx([0.0, 5 * month])
+
+
+def test_speeds_at_target_covers_every_variant_and_length() -> None:
+    from companion.optimize import speeds_at_target
+
+    frame = speeds_at_target(_results(), 100, vcpus=8, threads_per_worker=2).set_index("variant")
+    assert frame.loc["int8", "requests_per_s"] == pytest.approx(4 * 1000 / 60)
+    assert frame.loc["int8", "batch_size"] == 1
+    assert bool(frame.loc["int8", "meets_target"])
+    assert math.isnan(frame.loc["fp32", "requests_per_s"])
+    assert not bool(frame.loc["fp32", "meets_target"])

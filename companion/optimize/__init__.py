@@ -18,6 +18,7 @@ from .economics import (
     cost_per_million_predictions,
     instance_speed_at_target,
     optimization_savings,
+    speeds_at_target,
 )
 from .exceptions import AgreementError, ModelLoadError
 from .export import (
@@ -63,6 +64,7 @@ __all__ = [
     "runtime_variants",
     "sample_texts",
     "save_results",
+    "speeds_at_target",
     "summarize",
     "token_batch",
     "torch_logits",

@@ -19,6 +19,7 @@ __all__ = [
     "cost_per_million_predictions",
     "instance_speed_at_target",
     "optimization_savings",
+    "speeds_at_target",
 ]
 
 
@@ -73,6 +74,29 @@ def instance_speed_at_target(
         p95_ms=float(best["p95_ms"]),
         workers=workers,
     )
+
+
+def speeds_at_target(
+    results: Any, p95_target_ms: float, vcpus: int, threads_per_worker: int
+) -> Any:
+    """:func:`instance_speed_at_target` for every (variant, sequence length) in ``results``: a
+    DataFrame with ``requests_per_s`` (NaN where the variant cannot meet the target)."""
+    import pandas as pd
+
+    rows = []
+    for (variant, length), _ in results.groupby(["variant", "sequence_length"], sort=False):
+        try:
+            speed = instance_speed_at_target(
+                results, variant, length, p95_target_ms, vcpus, threads_per_worker
+            )
+            rps, batch = speed.requests_per_second, speed.batch_size
+        except ValueError:
+            rps, batch = math.nan, None
+        rows.append(
+            {"variant": variant, "sequence_length": int(length), "requests_per_s": rps,
+             "batch_size": batch, "meets_target": not math.isnan(rps)}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def cost_per_million_predictions(

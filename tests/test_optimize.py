@@ -30,7 +30,6 @@ from companion.optimize import (
     machine_description,
     onnx_logits,
     optimization_savings,
-    quantize_int8,
     run_benchmark,
     sample_texts,
     save_results,
@@ -44,14 +43,6 @@ from companion.scenario import scenario_traffic
 from companion.serving import EmptyTextError, OnnxSentimentPredictor
 
 TEXTS = sample_texts(12, seed=3)
-
-
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = build_offline_model(tmp_path_factory.mktemp("tiny"), "tiny")
-    model, _ = load_classifier(folder)
-    quantize_int8(export_onnx(model, folder))
-    return folder
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,144 @@
+"""The prediction request contract, shared by the Lambda handler and the HTTP server.
+
+A request body is JSON: ``{"text": "..."}`` or ``{"texts": ["...", ...]}``. Everything a client
+can get wrong becomes a :class:`RequestError` with an HTTP status (400 or 413), a stable error
+code and a message that says how to fix the request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Limits", "RequestError", "parse_predict_request"]
+
+
+class RequestError(ValueError):
+    """A client error: ``status`` (400 or 413), ``code`` and a message for the client."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits; ``from_env`` reads ``MAX_TEXT_CHARS``, ``MAX_TEXTS``, ``MAX_BODY_BYTES``."""
+
+    max_text_chars: int = 2_000
+    max_texts: int = 16
+    max_body_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("max_text_chars", "max_texts", "max_body_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        # Lambda's synchronous payload limit is 6 MB; a body above it never reaches the handler.
+        if self.max_body_bytes > 6 * 1024 * 1024:
+            raise ValueError(
+                f"max_body_bytes must be <= 6291456 (Lambda's 6 MB payload limit), got {self.max_body_bytes}"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Limits:
+        values: dict[str, int] = {}
+        for name, variable in (
+            ("max_text_chars", "MAX_TEXT_CHARS"),
+            ("max_texts", "MAX_TEXTS"),
+            ("max_body_bytes", "MAX_BODY_BYTES"),
+        ):
+            if variable in environ:
+                try:
+                    values[name] = int(environ[variable])
+                except ValueError:
+                    raise ValueError(
+                        f"environment variable {variable} must be a whole number, got {environ[variable]!r}"
+                    ) from None
+        return cls(**values)
+
+
+def parse_predict_request(body: bytes, limits: Limits) -> list[str]:
+    """The texts to classify, or a :class:`RequestError` saying what is wrong with ``body``."""
+    if len(body) > limits.max_body_bytes:
+        raise RequestError(
+            413,
+            "body_too_large",
+            f"the request body is {len(body)} bytes; the limit is {limits.max_body_bytes}",
+        )
+    if not body.strip():
+        raise RequestError(
+            400, "empty_body", 'the request body is empty; send JSON like {"text": "great product"}'
+        )
+    try:
+        payload: Any = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise RequestError(
+            400, "invalid_json", f"the request body is not valid JSON ({reason})"
+        ) from None
+    if not isinstance(payload, dict):
+        raise RequestError(
+            400,
+            "invalid_request",
+            f'the body must be a JSON object like {{"text": "..."}}, not a JSON {type(payload).__name__}',
+        )
+    present = [key for key in ("text", "texts") if key in payload]
+    if len(present) != 1:
+        raise RequestError(
+            400,
+            "invalid_request",
+            'give exactly one of "text" (a string) or "texts" (a list of strings)',
+        )
+    if present == ["text"]:
+        texts = [payload["text"]]
+        where = ["text"]
+    else:
+        texts = payload["texts"]
+        if not isinstance(texts, list):
+            raise RequestError(
+                400,
+                "invalid_type",
+                f'"texts" must be a list of strings, not a JSON {type(texts).__name__}',
+            )
+        if not texts:
+            raise RequestError(400, "empty_texts", '"texts" is empty; send at least one text')
+        if len(texts) > limits.max_texts:
+            raise RequestError(
+                413,
+                "too_many_texts",
+                f'"texts" has {len(texts)} items; the limit is {limits.max_texts} per request',
+            )
+        where = [f"texts[{i}]" for i in range(len(texts))]
+    for name, text in zip(where, texts, strict=True):
+        if not isinstance(text, str):
+            raise RequestError(
+                400, "invalid_type", f"{name} must be a string, not a JSON {_json_type(text)}"
+            )
+        if not text.strip():
+            raise RequestError(400, "empty_text", f"{name} is empty; there is nothing to classify")
+        if len(text) > limits.max_text_chars:
+            raise RequestError(
+                413,
+                "text_too_long",
+                f"{name} has {len(text)} characters; the limit is {limits.max_text_chars}",
+            )
+    return list(texts)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__

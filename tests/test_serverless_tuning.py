@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from companion.costs import CostEstimate
+from companion.costs import CostEstimate, TrafficProfile
 from companion.pricing import default_catalog
 from companion.serverless.tuning import (
     DEFAULT_MEMORY_SIZES_MB,
@@ -547,3 +547,18 @@ def test_monthly_cost_without_free_tier_is_per_million_times_millions(one_two, x
 def test_monthly_cost_rejects_negative_requests(x86):
     with pytest.raises(ValueError, match=r"monthly_requests must be >= 0"):
         monthly_cost_at(evaluate_size(1024, 100.0, x86), -1, x86)
+
+
+def test_cold_starts_are_billed_per_invocation() -> None:
+    from companion.pricing import default_catalog
+    from companion.serverless.tuning import monthly_cost_with_cold_starts
+
+    price = default_catalog().lambda_price("x86_64")
+    traffic = TrafficProfile.from_monthly_requests(10_000_000)
+    # 1% of 10M = 100,000 cold invocations of 70.4 + 500 ms → billed 571 ms each; 9.9M warm at 71 ms.
+    # No free tier: GB-s = 2 GB × (9.9e6 × 0.071 + 1e5 × 0.571) = 2 × (702,900 + 57,100) = 1,520,000
+    expected = 1_520_000 * 0.0000166667 + 10_000_000 * 0.20 / 1e6
+    cost = monthly_cost_with_cold_starts(traffic, price, 2048, 70.4, 500.0, 0.01, free_tier=False)
+    assert cost == pytest.approx(expected, rel=1e-9)
+    no_cold = monthly_cost_with_cold_starts(traffic, price, 2048, 70.4, 500.0, 0.0, free_tier=False)
+    assert no_cold == pytest.approx(2 * 10_000_000 * 0.071 * 0.0000166667 + 2.0, rel=1e-9)

@@ -35,7 +35,7 @@ from ..costs.models import (
     serverless_cost,
 )
 from ..costs.traffic import TrafficProfile
-from ..pricing.catalog import ServerlessPrice
+from ..pricing.catalog import GatewayPrice, ServerlessPrice
 
 __all__ = [
     "DEFAULT_MEMORY_SIZES_MB",
@@ -47,6 +47,7 @@ __all__ = [
     "choose",
     "evaluate_size",
     "monthly_cost_at",
+    "monthly_cost_with_cold_starts",
     "trimmed_mean_ms",
     "tune",
 ]
@@ -397,3 +398,41 @@ def monthly_cost_at(
         result_row.memory_mb,
         free_tier=free_tier,
     )
+
+
+def monthly_cost_with_cold_starts(
+    traffic: TrafficProfile,
+    price: ServerlessPrice,
+    memory_mb: int,
+    warm_duration_ms: float,
+    init_duration_ms: float,
+    cold_start_fraction: float,
+    *,
+    gateway: GatewayPrice | None = None,
+    free_tier: bool = True,
+) -> float:
+    """Monthly USD when ``cold_start_fraction`` of invocations also pay the init phase.
+
+    Each invocation is billed rounded up on its own, so warm and cold invocations are priced
+    separately (a cold one lasts ``warm + init`` ms; AWS bills the init phase of on-demand
+    functions since August 2025). The free tier is applied to the warm invocations.
+    """
+    fraction(cold_start_fraction, "cold_start_fraction")
+    positive(init_duration_ms, "init_duration_ms", "milliseconds")
+    warm = traffic.with_daily_requests(traffic.daily_requests * (1 - cold_start_fraction))
+    total = 0.0
+    if warm.daily_requests > 0:
+        total += serverless_cost(
+            warm, price, warm_duration_ms, memory_mb, gateway=gateway, free_tier=free_tier
+        ).monthly_cost_usd
+    if cold_start_fraction > 0:
+        cold = traffic.with_daily_requests(traffic.daily_requests * cold_start_fraction)
+        total += serverless_cost(
+            cold,
+            price,
+            warm_duration_ms + init_duration_ms,
+            memory_mb,
+            gateway=gateway,
+            free_tier=False,
+        ).monthly_cost_usd
+    return total

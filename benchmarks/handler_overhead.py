@@ -18,9 +18,7 @@ from pathlib import Path
 from companion.optimize import (
     build_offline_model,
     default_model_dir,
-    export_onnx,
-    load_classifier,
-    quantize_int8,
+    ensure_exported,
     run_benchmark,
     save_results,
 )
@@ -55,10 +53,7 @@ def main() -> int:
     args = parser.parse_args()
 
     model_dir = default_model_dir("base")
-    build_offline_model(model_dir, "base")
-    if not (model_dir / "model.int8.onnx").exists():
-        model, _ = load_classifier(model_dir)
-        quantize_int8(export_onnx(model, model_dir))
+    ensure_exported(build_offline_model(model_dir, "base"))
     predictor = OnnxSentimentPredictor(model_dir, threads=args.threads)
     text = text_of_length(predictor, args.tokens)
     tokens = predictor.encode([text])["input_ids"].shape[1]

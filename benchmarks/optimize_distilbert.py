@@ -31,11 +31,10 @@ import numpy as np
 from companion.optimize import (
     BenchmarkCase,
     build_offline_model,
-    export_onnx,
+    ensure_exported,
     load_classifier,
     machine_description,
     ort_session,
-    quantize_int8,
     run_benchmark,
     runtime_variants,
     sample_texts,
@@ -67,14 +66,8 @@ print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(
 
 
 def prepare(model_dir: Path) -> tuple[object, Path, Path]:
-    build_offline_model(model_dir, "base")
+    fp32, int8 = ensure_exported(build_offline_model(model_dir, "base"))
     model, _ = load_classifier(model_dir)
-    fp32 = model_dir / "model.onnx"
-    int8 = model_dir / "model.int8.onnx"
-    if not fp32.exists():
-        export_onnx(model, model_dir)
-    if not int8.exists():
-        quantize_int8(fp32, int8)
     return model, fp32, int8
 
 

@@ -436,3 +436,16 @@ def test_speeds_at_target_covers_every_variant_and_length() -> None:
     assert bool(frame.loc["int8", "meets_target"])
     assert math.isnan(frame.loc["fp32", "requests_per_s"])
     assert not bool(frame.loc["fp32", "meets_target"])
+
+
+def test_ensure_exported_fills_in_only_what_is_missing(tiny: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from companion.optimize import ensure_exported
+
+    folder = tmp_path / "copy"
+    shutil.copytree(tiny, folder)
+    (folder / "model.int8.onnx").unlink()
+    fp32_mtime = (folder / "model.onnx").stat().st_mtime_ns
+    fp32, int8 = ensure_exported(folder)
+    assert int8.exists() and fp32.stat().st_mtime_ns == fp32_mtime  # fp32 was not re-exported

@@ -24,6 +24,7 @@ from .exceptions import AgreementError, ModelLoadError
 from .export import (
     AgreementReport,
     check_agreement,
+    ensure_exported,
     export_onnx,
     onnx_logits,
     quantize_int8,
@@ -52,6 +53,7 @@ __all__ = [
     "check_agreement",
     "cost_per_million_predictions",
     "default_model_dir",
+    "ensure_exported",
     "export_onnx",
     "instance_speed_at_target",
     "load_classifier",

@@ -23,6 +23,7 @@ from .exceptions import AgreementError
 __all__ = [
     "AgreementReport",
     "check_agreement",
+    "ensure_exported",
     "export_onnx",
     "onnx_logits",
     "quantize_int8",
@@ -90,6 +91,20 @@ def quantize_int8(source: str | Path, target: str | Path | None = None) -> Path:
     with _quiet(None):
         quantize_dynamic(source, target, weight_type=QuantType.QInt8)
     return target
+
+
+def ensure_exported(model_dir: str | Path) -> tuple[Path, Path]:
+    """``(model.onnx, model.int8.onnx)`` in ``model_dir``, exporting and quantizing the saved
+    model there if either is missing (loads torch only then)."""
+    from .offline_model import load_classifier
+
+    folder = Path(model_dir)
+    fp32, int8 = folder / "model.onnx", folder / "model.int8.onnx"
+    if not fp32.exists():
+        export_onnx(load_classifier(folder)[0], folder)
+    if not int8.exists():
+        quantize_int8(fp32, int8)
+    return fp32, int8
 
 
 def torch_logits(model: Any, tokenizer: Any, texts: Sequence[str]) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .costs import (
     TrafficProfile,
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m companion",
         description="Run ML for Pennies: cost models and prices for serving an ML model.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{cost,prices}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{cost,prices,deploy}")
 
     cost = sub.add_parser(
         "cost",
@@ -194,7 +195,79 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prices.set_defaults(subparser=prices)
     prices.add_argument("--catalog", default=None, metavar="PATH", help="a price catalog TOML file")
+
+    deploy = sub.add_parser(
+        "deploy",
+        help="create or update the sentiment Lambda function in your AWS account (idempotent)",
+        description=(
+            "Deploy the packaged handler with boto3's default credentials and region "
+            "(AWS_PROFILE / AWS_DEFAULT_REGION). Creates or updates a least-privilege role, the "
+            "log group, the function and its front door; a second run updates."
+        ),
+        formatter_class=_HelpFormatter,
+    )
+    deploy.set_defaults(subparser=deploy)
+    code = deploy.add_mutually_exclusive_group(required=True)
+    code.add_argument("--zip", metavar="PATH", help="a zip of at most 50 MB, uploaded directly")
+    code.add_argument(
+        "--s3", metavar="BUCKET/KEY", help="a zip already in S3, in the function's region"
+    )
+    deploy.add_argument("--name", default="sentiment-api", help="function name")
+    deploy.add_argument(
+        "--memory-mb", type=_number(int, 128, 10240), default=3538, help="memory (128-10240 MB)"
+    )
+    deploy.add_argument(
+        "--timeout-s", type=_number(int, 1, 900), default=30, help="timeout (1-900 s)"
+    )
+    deploy.add_argument(
+        "--architecture", choices=("x86_64", "arm64"), default="x86_64", help="CPU architecture"
+    )
+    deploy.add_argument("--runtime", default="python3.12", help="Lambda Python runtime")
+    deploy.add_argument(
+        "--front-door",
+        choices=("function-url", "http-api", "none"),
+        default="function-url",
+        help="how clients reach the function",
+    )
+    deploy.add_argument(
+        "--public",
+        action="store_true",
+        help="AuthType NONE: anyone on the internet can call it (default: AWS_IAM, signed requests only)",
+    )
     return parser  # fmt: skip
+
+
+def _deploy(args: argparse.Namespace) -> str:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .serverless.deploy import DeployError, FunctionConfig, deploy
+
+    config = FunctionConfig(
+        function_name=args.name, memory_mb=args.memory_mb, timeout_s=args.timeout_s,
+        architecture=args.architecture, runtime=args.runtime, front_door=args.front_door,
+        auth="NONE" if args.public else "AWS_IAM",
+    )  # fmt: skip
+    if args.s3:
+        bucket, _, key = args.s3.partition("/")
+        code: dict[str, object] = {"s3_code": (bucket, key)}
+    else:
+        try:
+            code = {"zip_bytes": open(args.zip, "rb").read()}  # noqa: SIM115
+        except OSError as exc:
+            raise ValueError(f"--zip {args.zip!r}: {exc.strerror}") from None
+    make_client: Any = boto3.client  # its overloads want literal service names
+    clients = {f"{name}_client": make_client(name) for name in ("lambda", "iam", "logs", "sts")}
+    if args.front_door == "http-api":
+        clients["apigw_client"] = make_client("apigatewayv2")
+    try:
+        result = deploy(config, **code, **clients)  # type: ignore[arg-type]
+    except DeployError as exc:
+        raise ValueError(str(exc)) from None
+    except (BotoCoreError, ClientError) as exc:  # no credentials, no region, AWS said no
+        raise ValueError(f"AWS: {exc}") from None
+    verb = "created" if result.created else "updated"
+    return f"{verb} {result.function_arn}\nendpoint: {result.endpoint_url or '(none)'}"
 
 
 def _catalog(path: str | None) -> PriceCatalog:
@@ -261,7 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        output = _cost(args) if args.command == "cost" else _prices(args)
+        handlers = {"cost": _cost, "prices": _prices, "deploy": _deploy}
+        output = handlers[args.command](args)
     except (ValueError, LookupError, CatalogError) as exc:
         args.subparser.error(str(exc))
     print(output)

@@ -158,3 +158,39 @@ def test_a_gpu_priced_on_its_own_is_refused_with_a_reason(capsys):
     err = capsys.readouterr().err
     assert "accelerator priced on its own" in err
     assert "usage: python -m companion cost" in err  # the subcommand's usage, not the top level
+
+
+def test_deploy_creates_then_updates_in_a_mocked_account(tmp_path, monkeypatch, capsys):
+    import io
+    import zipfile
+
+    from moto import mock_aws
+
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        monkeypatch.setenv(name, value)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    package = tmp_path / "function.zip"
+    package.write_bytes(buffer.getvalue())
+    with mock_aws():
+        assert main(["deploy", "--zip", str(package), "--name", "cli-test"]) == 0
+        assert (
+            main(["deploy", "--zip", str(package), "--name", "cli-test", "--memory-mb", "2048"])
+            == 0
+        )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("created arn:aws:lambda:us-east-1:")
+    assert out[2].startswith("updated arn:aws:lambda:us-east-1:")
+
+
+def test_deploy_without_a_readable_zip_is_a_clean_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deploy", "--zip", "/no/such/file.zip"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "No such file" in err and "Traceback" not in err

@@ -5,12 +5,15 @@ One setting (``[tool.course] repository_url``) builds every Colab and Binder lin
 
 from __future__ import annotations
 
+import json
 import tomllib
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlparse
 
-__all__ = ["Course", "Lesson", "load_course"]
+__all__ = ["Course", "Lesson", "committed_json", "load_course"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,20 @@ def load_course(pyproject: str | Path) -> Course:
         branch=course["branch"],
         lessons=tuple(Lesson(**lesson) for lesson in course["lessons"]),
     )
+
+
+def committed_json(relative_path: str, repository_url: str, branch: str = "main") -> Any:
+    """A JSON file committed to the course repository (e.g. ``benchmarks/results/x.json``).
+
+    Read from the checkout when a lesson runs inside it (``lessons/`` is the working folder);
+    otherwise, as on Colab, downloaded from the repository on GitHub.
+    """
+    for base in (Path(".."), Path(".")):
+        local = base / relative_path
+        if local.exists():
+            return json.loads(local.read_text("utf-8"))
+    raw = repository_url.rstrip("/").replace(
+        "https://github.com/", "https://raw.githubusercontent.com/"
+    )
+    with urllib.request.urlopen(f"{raw}/{branch}/{relative_path}", timeout=30) as answer:
+        return json.loads(answer.read().decode("utf-8"))

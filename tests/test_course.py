@@ -126,3 +126,14 @@ def test_every_dependency_is_pinned_in_requirements() -> None:
         name = re.split(r"[<>=\[ ]", requirement)[0].lower()
         assert name in pins, f"{name} is a dependency but not pinned in requirements.txt"
         assert "==" in pins[name]
+
+
+def test_committed_json_is_read_from_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from companion.course import committed_json
+
+    monkeypatch.chdir(ROOT / "lessons")  # where the lessons run
+    document = committed_json(
+        "benchmarks/results/optimize_distilbert.json", "https://github.com/x/y"
+    )
+    expected = json.loads((ROOT / "benchmarks/results/optimize_distilbert.json").read_text())
+    assert document == expected

@@ -1,4 +1,5 @@
-"""Command line: ``python -m companion cost ...`` prints the strategy comparison table.
+"""Command line: ``python -m companion cost ...`` prints the strategy comparison table;
+``python -m companion serve`` runs the model's HTTP inference server.
 
 Bad arguments get argparse's one-line usage error (exit status 2), never a traceback.
 """
@@ -6,6 +7,7 @@ Bad arguments get argparse's one-line usage error (exit status 2), never a trace
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m companion",
         description="Run ML for Pennies: cost models and prices for serving an ML model.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{cost,prices,deploy}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{cost,prices,deploy,serve}")
 
     cost = sub.add_parser(
         "cost",
@@ -234,7 +236,168 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="AuthType NONE: anyone on the internet can call it (default: AWS_IAM, signed requests only)",
     )
+    _add_serve(sub)
     return parser  # fmt: skip
+
+
+class _ServeHelpFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+    """Keeps the epilog's table of environment variables as written."""
+
+
+_SERVE_ENVIRONMENT = """\
+environment variables (for containers; a command-line option wins over its variable):
+  MODEL_DIR        --model-dir
+  ONNX_FILE        --onnx-file
+  MODEL_VERSION    --model-version
+  PORT             --port
+  ONNX_THREADS     --threads; else OMP_NUM_THREADS (ONNX Runtime itself ignores OMP_NUM_THREADS,
+                   the server reads it as the conventional knob). Set it to the container's CPU
+                   limit: ONNX Runtime's default is one thread per core of the *host*.
+  MAX_TEXT_CHARS, MAX_TEXTS, MAX_BODY_BYTES   request limits, as for the Lambda function
+
+endpoints: POST /predict, GET /healthz (liveness), GET /readyz (readiness), GET /metrics
+(Prometheus). SIGTERM stops gracefully: no new connections, in-flight requests finish, exit 0."""
+
+
+def _add_serve(sub: Any) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="serve the exported model over HTTP (POST /predict, /healthz, /readyz, /metrics)",
+        description=(
+            "Run the inference server (Starlette on uvicorn) for an already-exported model\n"
+            "folder (config.json, tokenizer.json and an ONNX file). Needs the 'server' extra\n"
+            "(pip install '.[server]'); never imports torch or transformers."
+        ),
+        epilog=_SERVE_ENVIRONMENT,
+        formatter_class=_ServeHelpFormatter,
+    )
+    serve.set_defaults(subparser=serve)
+    serve.add_argument(
+        "--model-dir",
+        metavar="DIR",
+        default=None,
+        help="exported model folder (default: $MODEL_DIR, else the folder lessons 02 and 03 "
+        "build: $COMPANION_CACHE or ~/.cache/run-ml-for-pennies, then models/distilbert-base-offline)",
+    )
+    serve.add_argument(
+        "--onnx-file",
+        default=None,
+        help="ONNX file in the folder (default: $ONNX_FILE, else model.int8.onnx)",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 in a container)"
+    )
+    serve.add_argument(
+        "--port",
+        type=_number(int, 1, 65535),
+        default=None,
+        help="TCP port (default: $PORT, else 8080)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_number(int, 1),
+        default=None,
+        metavar="N",
+        help="ONNX Runtime intra-op threads (default: $ONNX_THREADS, else $OMP_NUM_THREADS, else ONNX Runtime's choice)",
+    )
+    serve.add_argument(
+        "--batch-max-texts",
+        type=_number(int, 1, 1024),
+        default=16,
+        metavar="B",
+        help="micro-batching: at most B texts per predict call",
+    )
+    serve.add_argument(
+        "--batch-wait-ms",
+        type=_number(float, 0, 10_000),
+        default=0.0,
+        metavar="W",
+        help="micro-batching: wait up to W ms for more requests to join a batch (default: 0 = no batching)",
+    )
+    serve.add_argument(
+        "--model-version",
+        default=None,
+        metavar="V",
+        help="version string in every response (default: $MODEL_VERSION, else <folder name>/<onnx file>)",
+    )
+    serve.add_argument(
+        "--graceful-timeout-s",
+        type=_number(int, 0, 3600),
+        default=20,
+        metavar="S",
+        help="on SIGTERM, wait up to S seconds for in-flight requests; keep it below the pod's terminationGracePeriodSeconds (default: 20)",
+    )
+
+
+def _env_int(environ: Any, name: str, low: int, high: int | None = None) -> int | None:
+    text = environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(
+            f"environment variable {name} must be a whole number, got {text!r}"
+        ) from None
+    if value < low or (high is not None and value > high):
+        raise ValueError(
+            f"environment variable {name} must be >= {low}{f' and <= {high}' if high else ''}, got {value}"
+        )
+    return value
+
+
+def _serve(args: argparse.Namespace) -> str:
+    from pathlib import Path
+
+    from .optimize.offline_model import default_model_dir  # a path only: no torch
+    from .serverless.requests import Limits
+
+    environ = os.environ
+    model_dir = Path(args.model_dir or environ.get("MODEL_DIR") or default_model_dir("base"))
+    onnx_file = args.onnx_file or environ.get("ONNX_FILE") or "model.int8.onnx"
+    build = (
+        'python -c "from companion.optimize import build_offline_model, ensure_exported; '
+        f"ensure_exported(build_offline_model('{model_dir}'))\" (needs pip install '.[optimize]'), "
+        "or run lesson 02"
+    )
+    if not model_dir.is_dir():
+        raise ValueError(f"model folder {model_dir} does not exist; build it with {build}")
+    missing = [
+        n for n in ("config.json", "tokenizer.json", onnx_file) if not (model_dir / n).is_file()
+    ]
+    if missing:
+        raise ValueError(
+            f"model folder {model_dir} has no exported model (missing {', '.join(missing)}); "
+            f"build it with {build}"
+        )
+    threads = (
+        args.threads
+        or _env_int(environ, "ONNX_THREADS", 1)
+        or _env_int(environ, "OMP_NUM_THREADS", 1)
+    )
+    port = args.port or _env_int(environ, "PORT", 1, 65535) or 8080
+    limits = Limits.from_env(environ)
+    try:
+        from .serving.batching import BatchingConfig
+        from .serving.server import run_server
+    except ImportError as exc:  # starlette, uvicorn or prometheus_client missing
+        raise ValueError(f"{exc.name} is not installed: pip install '.[server]'") from None
+
+    batching = (
+        BatchingConfig(args.batch_max_texts, args.batch_wait_ms) if args.batch_wait_ms > 0 else None
+    )
+    run_server(
+        model_dir,
+        onnx_file=onnx_file,
+        threads=threads,
+        host=args.host,
+        port=port,
+        batching=batching,
+        model_version=args.model_version or environ.get("MODEL_VERSION"),
+        limits=limits,
+        graceful_timeout_s=args.graceful_timeout_s,
+    )
+    return ""
 
 
 def _deploy(args: argparse.Namespace) -> str:
@@ -334,11 +497,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        handlers = {"cost": _cost, "prices": _prices, "deploy": _deploy}
+        handlers = {"cost": _cost, "prices": _prices, "deploy": _deploy, "serve": _serve}
         output = handlers[args.command](args)
     except (ValueError, LookupError, CatalogError) as exc:
         args.subparser.error(str(exc))
-    print(output)
+    if output:
+        print(output)
     return 0
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Limits", "RequestError", "parse_predict_request"]
+__all__ = ["Limits", "RequestError", "check_body_size", "parse_predict_request"]
 
 
 class RequestError(ValueError):
@@ -62,14 +62,23 @@ class Limits:
         return cls(**values)
 
 
-def parse_predict_request(body: bytes, limits: Limits) -> list[str]:
-    """The texts to classify, or a :class:`RequestError` saying what is wrong with ``body``."""
-    if len(body) > limits.max_body_bytes:
+def check_body_size(size: int, limits: Limits) -> None:
+    """The 413 :class:`RequestError` for a body of ``size`` bytes over the limit.
+
+    A server that streams the body calls it with the declared ``Content-Length`` before
+    reading, so an oversized body is refused without being held in memory.
+    """
+    if size > limits.max_body_bytes:
         raise RequestError(
             413,
             "body_too_large",
-            f"the request body is {len(body)} bytes; the limit is {limits.max_body_bytes}",
+            f"the request body is {size} bytes; the limit is {limits.max_body_bytes}",
         )
+
+
+def parse_predict_request(body: bytes, limits: Limits) -> list[str]:
+    """The texts to classify, or a :class:`RequestError` saying what is wrong with ``body``."""
+    check_body_size(len(body), limits)
     if not body.strip():
         raise RequestError(
             400, "empty_body", 'the request body is empty; send JSON like {"text": "great product"}'

@@ -1,5 +1,35 @@
-"""The serving path: what later lessons deploy. Imports neither torch nor transformers."""
+"""The serving path: what later lessons deploy. Imports neither torch nor transformers.
+
+The predictor is imported eagerly (it loads onnxruntime only when you build one); the HTTP
+server, its metrics and the micro-batcher load on first use, so ``import companion.serving``
+does not pay for starlette, uvicorn or prometheus_client.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from .predictor import EmptyTextError, OnnxSentimentPredictor, Prediction
 
-__all__ = ["EmptyTextError", "OnnxSentimentPredictor", "Prediction"]
+_LAZY = {
+    "BatchingConfig": "batching",
+    "InferenceResult": "batching",
+    "MicroBatcher": "batching",
+    "ServerMetrics": "metrics",
+    "ServerState": "server",
+    "create_app": "server",
+    "create_app_for_folder": "server",
+    "make_server": "server",
+    "run_server": "server",
+    "serve": "server",
+}
+
+__all__ = ["EmptyTextError", "OnnxSentimentPredictor", "Prediction", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,521 @@
+"""The model's HTTP inference server: a Starlette (ASGI) app, run by uvicorn.
+
+Endpoints
+---------
+``POST /predict``
+    The same request contract as the Lambda function
+    (:func:`companion.serverless.requests.parse_predict_request`: ``{"text": ...}`` or
+    ``{"texts": [...]}``, the same limits, the same 400/413 codes and messages) and the same
+    response shapes: ``{"predictions": [{"label", "score"}], "model_version", "request_id",
+    "timings_ms": {"queue", "inference", "total"}}`` or ``{"error": {"code", "message"},
+    "request_id"}``. 503 ``model_loading`` until the model is loaded (with ``Retry-After``),
+    503 ``model_unavailable`` if it failed to load, 503 ``shutting_down`` during shutdown, 500
+    ``internal_error`` (quoting the request id, never the cause) if ``predict`` raises. The
+    ``X-Request-ID`` header is echoed when it looks like an id, otherwise one is generated.
+``GET /healthz``
+    Liveness: 200 ``{"status": "alive"}`` whenever the process serves HTTP, even when the
+    model failed to load. Restarting would not fix a missing or corrupt model file, and a
+    restart loop hides the cause; the pod stays NotReady instead, the error is in ``/readyz``
+    and logged once. (Give the Deployment a ``startupProbe`` on ``/readyz`` if you do want
+    Kubernetes to restart a pod that never becomes ready.)
+``GET /readyz``
+    Readiness: 503 ``{"status": "loading"}``, then 200 ``{"status": "ready", "model_version"}``,
+    or 503 ``{"status": "failed", "error": "<one line>"}``; 503 ``{"status": "stopping"}`` once
+    shutdown has begun.
+``GET /metrics``
+    Prometheus text format; see :mod:`companion.serving.metrics`.
+
+Unknown paths answer a JSON 404, wrong methods a JSON 405 with ``Allow``.
+
+Design
+------
+- The model loads in the app's lifespan, on the inference thread, so the process answers
+  probes while it loads (``load_in_background=False`` loads before serving instead).
+- Every ``predict`` runs on ONE dedicated worker thread (``ThreadPoolExecutor(max_workers=1)``),
+  never on the event loop; requests queue for it. ONNX Runtime parallelises one call over its
+  intra-op threads, so concurrent calls would only oversubscribe the CPU.
+- Optional micro-batching (:class:`~companion.serving.batching.BatchingConfig`): see
+  :mod:`companion.serving.batching`.
+- Graceful shutdown: on SIGTERM uvicorn stops accepting connections and waits (up to
+  ``graceful_timeout_s``) for in-flight requests; then the lifespan shutdown drains the batcher
+  and shuts the worker thread down once its last ``predict`` has finished.
+- One JSON log line per ``/predict`` request (to ``log_stream``, default stderr), like the Lambda
+  app; client errors carry their code, server errors their type, detail and traceback (as one
+  JSON string), load failures one line.
+
+The app must run with its lifespan (uvicorn does; with Starlette's ``TestClient`` use it as a
+context manager), or the model never loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import uvicorn
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..serverless.app import Predictor
+from ..serverless.requests import Limits, RequestError, check_body_size, parse_predict_request
+from .batching import (
+    BatchingConfig,
+    InferenceResult,
+    MicroBatcher,
+    ShuttingDownError,
+    run_on_worker,
+)
+from .metrics import CONTENT_TYPE_LATEST, ServerMetrics
+
+__all__ = [
+    "ServerState",
+    "create_app",
+    "create_app_for_folder",
+    "make_server",
+    "run_server",
+    "serve",
+]
+
+Status = Literal["loading", "ready", "failed", "stopping"]
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+class ServerState:
+    """What an app knows at run time: its status, the predictor, the worker and the batcher.
+
+    Reachable as ``app.state.server`` (tests and the ``/readyz`` handler read it).
+    """
+
+    def __init__(
+        self,
+        predictor_factory: Callable[[], Predictor],
+        metrics: ServerMetrics,
+        *,
+        batching: BatchingConfig | None,
+        log: Callable[[Mapping[str, Any]], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self.predictor_factory = predictor_factory
+        self.metrics = metrics
+        self.batching = batching
+        self.log = log
+        self.clock = clock
+        self.status: Status = "loading"
+        self.error: str | None = None
+        self.predictor: Predictor | None = None
+        self.executor: ThreadPoolExecutor | None = None
+        self.batcher: MicroBatcher | None = None
+        self._load_task: asyncio.Task[None] | None = None
+
+    async def start(self, *, background: bool) -> None:
+        """Start the worker thread and load the model on it (in the background or now)."""
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self.status, self.error = "loading", None
+        self.metrics.model_ready.set(0)
+        self._load_task = asyncio.get_running_loop().create_task(self._load(), name="model-load")
+        if not background:
+            await self._load_task
+
+    async def _load(self) -> None:
+        assert self.executor is not None
+        start = self.clock()
+        try:
+            predictor = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self.predictor_factory
+            )
+        except Exception as exc:
+            self.status, self.error = "failed", _one_line(exc)
+            self.log({"level": "ERROR", "event": "model_load_failed", "error_type": type(exc).__name__,
+                      "error_detail": str(exc)})  # fmt: skip
+            return
+        seconds = self.clock() - start
+        self.predictor = predictor
+        if self.status == "stopping":  # shutdown began while it loaded: never serve
+            return
+        if self.batching is not None:
+            self.batcher = MicroBatcher(
+                predictor.predict, self.executor, self.batching, observer=self.metrics,
+                clock=self.clock,
+            )  # fmt: skip
+            self.batcher.start()
+        self.status = "ready"
+        self.metrics.model_ready.set(1)
+        self.metrics.model_load_seconds.set(seconds)
+        self.log({"level": "INFO", "event": "model_loaded", "load_ms": round(seconds * 1000, 3)})
+
+    async def stop(self) -> None:
+        """Refuse new work, let the load and every pending batch finish, stop the worker."""
+        if self.status != "failed":
+            self.status = "stopping"
+        self.metrics.model_ready.set(0)
+        if self._load_task is not None:
+            await self._load_task  # a load on the worker thread cannot be interrupted
+        if self.batcher is not None:
+            await self.batcher.close()
+        if self.executor is not None:
+            executor = self.executor
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: executor.shutdown(wait=True)
+            )
+
+    async def infer(self, texts: list[str]) -> InferenceResult:
+        """Predictions for ``texts`` from the worker thread (through the batcher if any)."""
+        if self.status == "stopping":
+            raise ShuttingDownError("the server is shutting down")
+        if self.batcher is not None:
+            result = await self.batcher.submit(texts)
+        else:
+            assert self.predictor is not None and self.executor is not None
+            submitted = self.clock()
+            try:
+                predictions, started, seconds = await run_on_worker(
+                    self.executor, self.predictor.predict, texts, clock=self.clock
+                )
+            except Exception:
+                self.metrics.batch_failed(len(texts))
+                raise
+            self.metrics.batch_done(len(texts), seconds)
+            result = InferenceResult(
+                predictions, max(0.0, started - submitted), seconds, len(texts)
+            )
+        self.metrics.queue_wait.observe(result.queue_s)
+        return result
+
+
+class _MetricsMiddleware:
+    """Counts every HTTP request and times those that are not probes or scrapes."""
+
+    def __init__(self, app: ASGIApp, metrics: ServerMetrics, clock: Callable[[], float]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        metrics = self.metrics
+        path = metrics.path_label(scope["path"])
+        method = metrics.method_label(scope["method"])
+        timed = metrics.timed(path)
+        status = 500  # what the client gets if the app raises before answering
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        start = self.clock()
+        if timed:
+            metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            if timed:
+                metrics.in_flight.dec()
+                metrics.request_duration.labels(path).observe(self.clock() - start)
+            metrics.requests.labels(path, method, str(status)).inc()
+
+
+class _Unavailable(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+
+
+async def _read_body(request: Request, limits: Limits) -> bytes:
+    """The body, refused (413) as soon as it is known to be over the limit: by its declared
+    ``Content-Length`` before reading, or while streaming a chunked body."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():
+        check_body_size(int(declared), limits)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        check_body_size(size, limits)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error(status: int, code: str, message: str, request_id: str, **headers: str) -> JSONResponse:
+    body = {"error": {"code": code, "message": message}, "request_id": request_id}
+    return JSONResponse(body, status, headers={"X-Request-ID": request_id, **headers})
+
+
+def create_app(
+    predictor_factory: Callable[[], Predictor],
+    *,
+    limits: Limits | None = None,
+    model_version: str = "unversioned",
+    batching: BatchingConfig | None = None,
+    registry: CollectorRegistry | None = None,
+    load_in_background: bool = True,
+    log_stream: TextIO | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Starlette:
+    """The inference app (see the module docstring).
+
+    ``predictor_factory`` is called once, in the lifespan, on the inference thread; what it
+    returns needs a ``predict(texts) -> [prediction with .label and .score]``. ``limits``
+    defaults to ``Limits()``; ``batching=None`` runs each request's texts as one ``predict``
+    call; ``registry`` defaults to a new ``CollectorRegistry`` (``app.state.metrics.registry``);
+    ``log_stream`` defaults to ``sys.stderr`` at write time.
+    """
+    limits = Limits() if limits is None else limits
+    metrics = ServerMetrics(registry)
+
+    def log(record: Mapping[str, Any]) -> None:
+        stream = log_stream or sys.stderr
+        stream.write(json.dumps(record, default=str) + "\n")
+        stream.flush()
+
+    state = ServerState(predictor_factory, metrics, batching=batching, log=log, clock=clock)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    async def readyz(request: Request) -> Response:
+        if state.status == "ready":
+            return JSONResponse({"status": "ready", "model_version": model_version})
+        if state.status == "failed":
+            return JSONResponse({"status": "failed", "error": state.error}, 503)
+        return JSONResponse({"status": state.status}, 503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def predict(request: Request) -> Response:
+        start = clock()
+        request_id = _request_id(request)
+        record: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        try:
+            texts = parse_predict_request(await _read_body(request, limits), limits)
+            record.update(texts=len(texts), characters=sum(len(t) for t in texts))
+            if state.status == "loading":
+                headers["Retry-After"] = "1"
+                raise _Unavailable("model_loading", "the model is still loading; retry shortly")
+            if state.status == "failed":
+                raise _Unavailable("model_unavailable",
+                                   f"the model is unavailable; quote request id {request_id} when you report it")  # fmt: skip
+            result = await state.infer(texts)
+        except RequestError as error:
+            status, code, message = error.status, error.code, error.message
+        except _Unavailable as error:
+            status, code, message = 503, error.code, error.message
+        except ShuttingDownError:
+            status, code = 503, "shutting_down"
+            message = "this server is shutting down; retry (another replica will answer)"
+            headers["Retry-After"] = "1"
+        except Exception as exc:  # never leak internals to the client; log them
+            status, code = 500, "internal_error"
+            message = f"the service could not answer this request; retry, and quote request id {request_id} if it persists"
+            record.update(error_type=type(exc).__name__, error_detail=str(exc),
+                          traceback="".join(traceback.format_exception(exc)))  # fmt: skip
+        else:
+            total_ms = (clock() - start) * 1000
+            timings = {
+                "queue": round(result.queue_s * 1000, 3),
+                "inference": round(result.inference_s * 1000, 3),
+                "total": round(total_ms, 3),
+            }
+            payload = {
+                "predictions": [
+                    {"label": p.label, "score": round(float(p.score), 6)}
+                    for p in result.predictions
+                ],
+                "model_version": model_version,
+                "request_id": request_id,
+                "timings_ms": timings,
+            }
+            log({"level": "INFO", "request_id": request_id, "status": 200,
+                 "duration_ms": timings["total"], "model_version": model_version, **record,
+                 "queue_ms": timings["queue"], "inference_ms": timings["inference"],
+                 "batch_texts": result.batch_texts})  # fmt: skip
+            return JSONResponse(payload, headers={"X-Request-ID": request_id})
+        log({"level": "ERROR" if status >= 500 else "INFO", "request_id": request_id,
+             "status": status, "duration_ms": round((clock() - start) * 1000, 3),
+             "model_version": model_version, "error_code": code, **record})  # fmt: skip
+        return _error(status, code, message, request_id, **headers)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        request_id = _request_id(request)
+        path, method = request.url.path, request.method
+        if exc.status_code == 404:
+            code = "not_found"
+            message = f"no endpoint at {path}; use POST /predict, GET /healthz, /readyz or /metrics"
+        elif exc.status_code == 405:
+            code = "method_not_allowed"
+            allowed = (exc.headers or {}).get("Allow", "")
+            message = f"{path} takes {allowed or 'another method'}, not {method}"
+        else:
+            code, message = "http_error", str(exc.detail)
+        return _error(exc.status_code, code, message, request_id, **(exc.headers or {}))
+
+    async def unhandled(request: Request, exc: Exception) -> Response:
+        request_id = _request_id(request)
+        log({"level": "ERROR", "request_id": request_id, "status": 500, "path": request.url.path,
+             "error_code": "internal_error", "error_type": type(exc).__name__,
+             "error_detail": str(exc), "traceback": "".join(traceback.format_exception(exc))})  # fmt: skip
+        return _error(500, "internal_error",
+                      f"the service could not answer this request; quote request id {request_id}",
+                      request_id)  # fmt: skip
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await state.start(background=load_in_background)
+        try:
+            yield
+        finally:
+            await state.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/predict", predict, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ],
+        middleware=[Middleware(_MetricsMiddleware, metrics=metrics, clock=clock)],
+        exception_handlers={HTTPException: http_error, Exception: unhandled},
+        lifespan=lifespan,
+    )
+    app.state.server = state
+    app.state.metrics = metrics
+    app.state.limits = limits
+    app.state.model_version = model_version
+    return app
+
+
+def create_app_for_folder(
+    folder: str | Path,
+    onnx_file: str = "model.int8.onnx",
+    threads: int | None = None,
+    *,
+    model_version: str | None = None,
+    **kwargs: Any,
+) -> Starlette:
+    """:func:`create_app` serving an exported model folder with
+    :class:`~companion.serving.predictor.OnnxSentimentPredictor` (``model_version`` defaults to
+    ``<folder name>/<onnx file>``, like the Lambda handler). Other keywords go to
+    :func:`create_app`."""
+    folder = Path(folder)
+
+    def factory() -> Predictor:
+        from .predictor import OnnxSentimentPredictor
+
+        return OnnxSentimentPredictor(folder, onnx_file=onnx_file, threads=threads)
+
+    version = model_version or f"{folder.name}/{onnx_file}"
+    return create_app(factory, model_version=version, **kwargs)
+
+
+def make_server(
+    app: ASGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    graceful_timeout_s: int = 20,
+    log_level: str = "info",
+) -> uvicorn.Server:
+    """A ``uvicorn.Server`` for ``app``: lifespan on, uvicorn's access log off (the app logs
+    one JSON line per prediction), waiting ``graceful_timeout_s`` for in-flight requests on
+    shutdown. Keep that below Kubernetes' ``terminationGracePeriodSeconds`` (default 30)."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        log_level=log_level,
+        timeout_graceful_shutdown=graceful_timeout_s,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(
+    app: ASGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    graceful_timeout_s: int = 20,
+    log_level: str = "info",
+    sockets: list[socket.socket] | None = None,
+) -> None:
+    """Run ``app`` on uvicorn until SIGTERM or SIGINT, then shut down gracefully and return
+    (so ``python -m companion serve`` exits 0 after a clean shutdown).
+
+    uvicorn re-raises the signal it caught once it has shut down, which would make the process
+    die "killed by SIGTERM" after a perfectly graceful stop; here the server's own handler is
+    the one restored, so the re-raised signal only asks an already stopped server to stop.
+    """
+    server = make_server(
+        app, host=host, port=port, graceful_timeout_s=graceful_timeout_s, log_level=log_level
+    )
+    if threading.current_thread() is not threading.main_thread():
+        server.run(sockets=sockets)
+        return
+    previous = {
+        sig: signal.signal(sig, server.handle_exit) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        server.run(sockets=sockets)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_server(
+    folder: str | Path,
+    *,
+    onnx_file: str = "model.int8.onnx",
+    threads: int | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    batching: BatchingConfig | None = None,
+    model_version: str | None = None,
+    limits: Limits | None = None,
+    graceful_timeout_s: int = 20,
+    log_level: str = "info",
+) -> None:
+    """Serve the exported model in ``folder`` over HTTP (what ``python -m companion serve``
+    runs)."""
+    app = create_app_for_folder(
+        folder, onnx_file, threads, model_version=model_version, limits=limits,
+        batching=batching,
+    )  # fmt: skip
+    serve(app, host=host, port=port, graceful_timeout_s=graceful_timeout_s, log_level=log_level)

@@ -4,8 +4,8 @@ micro-batching.
     .venv/bin/python benchmarks/load_test_replica.py
 
 Starts `python -m companion serve` twice on 127.0.0.1 with the int8 DistilBERT-size model
-(one ONNX Runtime thread each: a 1-CPU replica), then offers both the same ladder of constant
-request rates with headless Locust, interleaved step by step; a variant leaves the ladder at
+(one ONNX Runtime thread each: a 1-CPU replica), then offers both the same ladder of request
+rates (Poisson arrivals) with headless Locust, interleaved step by step; a variant leaves the ladder at
 its first step that misses the target (p95, < 1 % failures, ≥ 90 % of the offered rate
 delivered). Texts are review-like sentences of 4–60 words. The load generator runs on the same
 machine, so on a 2-core box it takes CPU the server could have used: the figures are a floor.
@@ -54,8 +54,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rates", default="4,8,12,16,20,24,28,32,36,40,48,56")
-    parser.add_argument("--step-seconds", type=float, default=15.0)
+    parser.add_argument("--rates", default="2,4,6,8,10,12,14,16,18,20,24,28,32")
+    parser.add_argument("--step-seconds", type=float, default=20.0)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]

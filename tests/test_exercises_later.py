@@ -1,4 +1,4 @@
-"""Exercise checks of lessons 02 and 03: every solution passes, every typical mistake gets its
+"""Exercise checks of lessons 02, 03 and 04: every solution passes, every typical mistake gets its
 own message, unfinished answers get "your turn"."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 from companion.exercises import Status
 from companion.exercises import lesson02 as l02
 from companion.exercises import lesson03 as l03
+from companion.exercises import lesson04 as l04
 from companion.optimize import cost_per_million_predictions, instance_speed_at_target
 from companion.optimize.benchmark import distilbert_forward_flops
 from companion.pricing import default_catalog
@@ -55,6 +56,11 @@ SOLUTIONS: list[tuple[Any, Any]] = [
             p95_target_ms=100,
         ).best.memory_mb,
     ),
+    # Lesson 04, worked by hand: ceil(85 / 60 × 5) = ceil(7.08) = 8; max(6 + 4, ceil(6 × 2)) = 12;
+    # the last "keep 10" recommendation (585 s) leaves the 300 s window at 885 s = drop + 285 s.
+    (l04.q1, 8),
+    (l04.q2, 12),
+    (l04.q3, 285),
 ]
 
 
@@ -74,7 +80,7 @@ def test_unfinished_answers_are_your_turn(exercise: Any) -> None:
 
 NUMERIC_MISTAKES = [
     (exercise, mistake)
-    for exercise in (l02.q1, l02.q2, l02.q4, l03.q1, l03.q2, l03.q3)
+    for exercise in (l02.q1, l02.q2, l02.q4, l03.q1, l03.q2, l03.q3, l04.q1, l04.q2, l04.q3)
     for mistake in exercise.mistakes
 ]
 

@@ -1,7 +1,11 @@
 """The Locust user the load test runs (``locust -f`` this file, started by :mod:`.runner`).
 
-Each simulated user posts one review text to ``/predict`` at a constant rate
-(``LOADTEST_RATE_PER_USER`` requests/s), so the offered load is users × rate. Texts come from
+Each simulated user posts one review text to ``/predict`` on a Poisson schedule of
+``LOADTEST_RATE_PER_USER`` requests/s (exponential gaps, each user starting at a random
+moment), so the offered load is users × rate with the bursts independent users really make.
+Users that all fire on the same tick (Locust's ``constant_throughput`` after a simultaneous
+spawn) would queue behind each other and understate what a replica can take. A user whose
+answer comes late fires its next request at once: the schedule never drifts. Texts come from
 the JSON list in ``LOADTEST_TEXTS_FILE``. Any answer other than 200 counts as a failure.
 
 This file is imported only by Locust, in its own process (Locust patches the standard library
@@ -13,8 +17,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 
-from locust import FastHttpUser, constant_throughput, task
+from locust import FastHttpUser, task
 
 _RATE_PER_USER = float(os.environ.get("LOADTEST_RATE_PER_USER", "1"))
 _TEXTS: list[str] = json.loads(
@@ -23,7 +28,13 @@ _TEXTS: list[str] = json.loads(
 
 
 class PredictUser(FastHttpUser):
-    wait_time = constant_throughput(_RATE_PER_USER)
+    def on_start(self) -> None:
+        self._next_s = time.monotonic() + random.expovariate(_RATE_PER_USER)
+        time.sleep(max(0.0, self._next_s - time.monotonic()))  # gevent-patched: yields
+
+    def wait_time(self) -> float:
+        self._next_s += random.expovariate(_RATE_PER_USER)
+        return max(0.0, self._next_s - time.monotonic())
 
     @task
     def predict(self) -> None:

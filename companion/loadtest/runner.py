@@ -4,8 +4,8 @@ A real load generator (Locust, headless, in its own process) offers a ladder of 
 request rates to the server, one step at a time. For every step we record what was offered,
 what was delivered, the latency percentiles and the server's CPU use; the replica's *sustained*
 rate is the highest delivered rate of a step that kept p95 under the target, failed less than
-1 % of requests and delivered at least 90 % of what was offered (below that, the server is
-queueing and the closed-loop generator is slowing down to match).
+1 % of requests and delivered at least 90 % of what was offered, give or take Poisson noise
+(below that, the server is queueing and the generator's users are falling behind).
 
 Everything is bounded: each step runs for a fixed time under a subprocess timeout, the ladder
 stops at the first step that misses, and the whole run has a time budget.
@@ -77,12 +77,22 @@ class StepResult:
     def meets(
         self, p95_target_ms: float, max_failure_rate: float = 0.01, min_delivered: float = 0.9
     ) -> bool:
-        """Whether this step was served within the target (p95, failures, delivered rate)."""
+        """Whether this step was served within the target (p95, failures, delivered rate).
+
+        Arrivals are random, so a short step delivers a little more or less than offered even
+        when the server keeps up: a shortfall within three standard deviations of the Poisson
+        count (3·√(rate / duration) req/s) is noise, not saturation.
+        """
+        shortfall_rps = self.offered_rps - self.achieved_rps
+        allowed_rps = max(
+            (1 - min_delivered) * self.offered_rps,
+            3 * math.sqrt(self.offered_rps / self.duration_s),
+        )
         return (
             self.requests > 0
             and self.p95_ms <= p95_target_ms
             and self.failure_rate <= max_failure_rate
-            and self.delivered_fraction >= min_delivered
+            and shortfall_rps <= allowed_rps
         )
 
 
@@ -404,6 +414,7 @@ class ServerProcess:
         ]  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
+        self.ready_after_s: float | None = None  # process start to the first 200 from /readyz
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __exit__)
 
     @property
@@ -420,8 +431,9 @@ class ServerProcess:
         import httpx
 
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        started = time.monotonic()
         self.process = subprocess.Popen(self.command, stdout=self._log, stderr=self._log, env=env)
-        deadline = time.monotonic() + self.ready_timeout_s
+        deadline = started + self.ready_timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise LoadTestError(
@@ -429,6 +441,7 @@ class ServerProcess:
                 )
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                    self.ready_after_s = time.monotonic() - started
                     return self
             except httpx.HTTPError:
                 pass
@@ -438,8 +451,17 @@ class ServerProcess:
             f"the server was not ready within {self.ready_timeout_s:g} s:\n{self.log_tail()}"
         )
 
+    def start(self) -> ServerProcess:
+        """Start the server and wait until it is ready (same as entering a ``with`` block)."""
+        return self.__enter__()
+
+    def stop(self) -> int | None:
+        """SIGTERM, wait for the graceful exit, and return the exit code (0 when clean)."""
+        self.__exit__()
+        return self.returncode
+
     def __exit__(self, *exc: object) -> None:
-        if self.process is None:
+        if self.process is None or self._log.closed:
             return
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -166,14 +166,18 @@ def test_a_real_ladder_against_a_real_server_on_loopback(tiny: object) -> None:
             texts=["great product", "the refund took weeks and nobody answered"],
             server_pid=server.pid,
             max_total_seconds=60,
+            # 3 s of Poisson arrivals is too short to judge the delivered rate; this test is
+            # about the machinery (the verdict rules have their own tests above).
+            min_delivered=0.0,
         )
     assert server.returncode == 0  # SIGTERM → graceful exit
     assert [s.offered_rps for s in result.steps] == [5, 10]
     for step in result.steps:
         assert step.requests > 0 and step.failures == 0
-        assert step.achieved_rps == pytest.approx(step.offered_rps, rel=0.35)
+        assert 0 < step.achieved_rps < 3 * step.offered_rps
+        assert 0 < step.p50_ms <= step.p95_ms <= step.p99_ms < 2_000
         assert step.server_cpu_cores is not None and 0 < step.server_cpu_cores < 2.5
-    assert result.sustained_rps == result.steps[-1].achieved_rps
+    assert result.sustained_rps == max(s.achieved_rps for s in result.steps)
 
 
 def test_a_server_that_cannot_start_is_a_load_test_error(tmp_path: object) -> None:

@@ -11,6 +11,7 @@ from companion.exercises import Status
 from companion.exercises import lesson02 as l02
 from companion.exercises import lesson03 as l03
 from companion.exercises import lesson04 as l04
+from companion.exercises import lesson05 as l05
 from companion.optimize import cost_per_million_predictions, instance_speed_at_target
 from companion.optimize.benchmark import distilbert_forward_flops
 from companion.pricing import default_catalog
@@ -25,6 +26,14 @@ def pad_to_longest(
         [t + [pad_id] * (longest - len(t)) for t in token_lists],
         [[1] * len(t) + [0] * (longest - len(t)) for t in token_lists],
     )
+
+
+def fnv1a_by_hand(text: str) -> int:
+    value = 0x811C9DC5
+    for char in text:
+        value ^= ord(char)
+        value = (value * 0x01000193) & 0xFFFFFFFF
+    return value
 
 
 SOLUTIONS: list[tuple[Any, Any]] = [
@@ -61,6 +70,11 @@ SOLUTIONS: list[tuple[Any, Any]] = [
     (l04.q1, 8),
     (l04.q2, 12),
     (l04.q3, 285),
+    # Lesson 05: FNV-1a written out; chi² = 2 × 600² / 50,000 = 14.4 with 1 degree of freedom
+    # → p = 1.48e-4 (scipy.stats.chi2.sf(14.4, 1)); Cohen's h sample size for 2 % → 3 %.
+    (l05.q1, fnv1a_by_hand),
+    (l05.q2, 1.4780e-4),
+    (l05.q3, 3789),
 ]
 
 
@@ -80,7 +94,19 @@ def test_unfinished_answers_are_your_turn(exercise: Any) -> None:
 
 NUMERIC_MISTAKES = [
     (exercise, mistake)
-    for exercise in (l02.q1, l02.q2, l02.q4, l03.q1, l03.q2, l03.q3, l04.q1, l04.q2, l04.q3)
+    for exercise in (
+        l02.q1,
+        l02.q2,
+        l02.q4,
+        l03.q1,
+        l03.q2,
+        l03.q3,
+        l04.q1,
+        l04.q2,
+        l04.q3,
+        l05.q2,
+        l05.q3,
+    )
     for mistake in exercise.mistakes
 ]
 
@@ -101,6 +127,12 @@ def test_each_typical_mistake_gets_its_own_message(exercise: Any, mistake: Any) 
 )
 def test_pad_to_longest_mistakes_are_named(wrong: Any, message: str) -> None:
     result = l02.q3.check(wrong)
+    assert (result.status, result.message) == (Status.INCORRECT, message)
+
+
+@pytest.mark.parametrize(("wrong", "message"), list(l05.q1.mistakes))
+def test_fnv1a_mistakes_are_named(wrong: Any, message: str) -> None:
+    result = l05.q1.check(wrong)
     assert (result.status, result.message) == (Status.INCORRECT, message)
 
 

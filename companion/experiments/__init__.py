@@ -1,0 +1,127 @@
+"""A/B tests and gradual rollouts that decide on evidence.
+
+- :mod:`.assignment` — deterministic, salted, sticky assignment (GrowthBook's FNV-1a hash v2);
+- :mod:`.router` and :mod:`.metrics` — a router around two predictors with thread-safe
+  per-variant metrics (counts, errors, full latency distributions);
+- :mod:`.stats` — two-proportion and latency tests, sample-ratio mismatch, sample sizes;
+- :mod:`.sequential` — an always-valid confidence sequence, safe to check at every look;
+- :mod:`.rollout` — a staged rollout controller with analysis gates and automatic rollback;
+- :mod:`.simulation` — rollouts simulated through the real router;
+- :mod:`.argo` — the same plan as an Argo Rollouts canary (needs the ``kubernetes`` extra,
+  so it loads on first use).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .assignment import (
+    Assignment,
+    Experiment,
+    assign,
+    bucket_ranges,
+    choose_variation,
+    fnv1a32,
+    growthbook_hash,
+    rollout_experiment,
+)
+from .exceptions import (
+    AssignmentError,
+    ExperimentError,
+    MetricsError,
+    RolloutError,
+    RoutingError,
+    StatsInputError,
+)
+from .metrics import ExperimentMetrics, VariantMetrics, VariantSnapshot
+from .rollout import (
+    Analysis,
+    RolloutController,
+    RolloutDecision,
+    RolloutEvent,
+    RolloutPlan,
+    analyze,
+)
+from .router import ABRouter, RoutedResult
+from .sequential import (
+    PeekingResult,
+    SequentialComparison,
+    confidence_sequence_halfwidth,
+    peeking_simulation,
+    sequential_compare,
+    sequential_compare_proportions,
+    tuning_rho,
+)
+from .simulation import ArmProfile, RolloutRun, plot_rollout, simulate_rollout
+from .stats import (
+    LatencyComparison,
+    ProportionComparison,
+    SRMResult,
+    compare_latency,
+    sample_ratio_mismatch,
+    sample_size_for_means,
+    sample_size_per_variant,
+    two_proportion_test,
+)
+
+_LAZY = {
+    "ArgoValidationError": "argo",
+    "to_argo_rollout": "argo",
+    "validate_argo_rollout": "argo",
+}
+
+__all__ = [
+    "ABRouter",
+    "Analysis",
+    "ArmProfile",
+    "Assignment",
+    "AssignmentError",
+    "Experiment",
+    "ExperimentError",
+    "ExperimentMetrics",
+    "LatencyComparison",
+    "MetricsError",
+    "PeekingResult",
+    "ProportionComparison",
+    "RolloutController",
+    "RolloutDecision",
+    "RolloutError",
+    "RolloutEvent",
+    "RolloutPlan",
+    "RolloutRun",
+    "RoutedResult",
+    "RoutingError",
+    "SRMResult",
+    "SequentialComparison",
+    "StatsInputError",
+    "VariantMetrics",
+    "VariantSnapshot",
+    "analyze",
+    "assign",
+    "bucket_ranges",
+    "choose_variation",
+    "compare_latency",
+    "confidence_sequence_halfwidth",
+    "fnv1a32",
+    "growthbook_hash",
+    "peeking_simulation",
+    "plot_rollout",
+    "rollout_experiment",
+    "sample_ratio_mismatch",
+    "sample_size_for_means",
+    "sample_size_per_variant",
+    "sequential_compare",
+    "sequential_compare_proportions",
+    "simulate_rollout",
+    "tuning_rho",
+    "two_proportion_test",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

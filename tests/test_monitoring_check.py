@@ -17,7 +17,6 @@ need with :func:`check_function_policy`'s actions.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +29,6 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from companion.monitoring import check as check_module
 from companion.monitoring.alerts import DEFAULT_STATE_PARAMETER, AlertConfig
@@ -62,18 +60,6 @@ TODAY = date(2026, 11, 15)
 # EXAMPLE_SERVICES cost about USD 1.83 a day: USD 27 or so by the 15th. With a USD 30 budget
 # the 50 % and 80 % ACTUAL rules are crossed, the 100 % one is not.
 CONFIG = AlertConfig(budget_usd=30.0, topic_name=TOPIC)
-
-
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Fake credentials, and no real AWS configuration that could leak in."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -442,19 +428,6 @@ def test_a_missing_setting_fails_the_handler_before_any_call(
 
 
 # ---------------------------------------------------------------------------- moto's server
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def test_a_run_over_http_against_motos_server_falls_back_to_the_run_rate(

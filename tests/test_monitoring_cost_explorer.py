@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import json
 import pickle
-import socket
 import types
 import urllib.request
 from collections.abc import Iterator
@@ -35,7 +34,6 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from companion.monitoring.anomaly import detect_anomalies, top_movers
 from companion.monitoring.cost_explorer import (
@@ -64,6 +62,7 @@ from companion.monitoring.seed import (
     month_of_costs,
 )
 
+pytestmark = pytest.mark.usefixtures("aws_credentials")
 REGION = "us-east-1"
 SERVICE_GROUP = [{"Type": "DIMENSION", "Key": "SERVICE"}]
 EC2 = "Amazon Elastic Compute Cloud - Compute"
@@ -85,18 +84,6 @@ def make_ce(endpoint_url: str | None = None, *, max_attempts: int = 8) -> Any:
     )
 
 
-@pytest.fixture(autouse=True)
-def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Dummy credentials, and no real AWS configuration that could leak in."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def moto_ce() -> Iterator[Any]:
     with mock_aws():
@@ -109,19 +96,6 @@ def stubbed() -> Iterator[tuple[Any, Stubber]]:
     with Stubber(ce) as stubber:
         yield ce, stubber
         stubber.assert_no_pending_responses()
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def moto_requests() -> list[dict[str, Any]]:

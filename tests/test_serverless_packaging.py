@@ -695,3 +695,41 @@ def test_check_runtime_false_builds_a_zip_for_measuring_only(tmp_path: Path) -> 
         architecture=arch, check_runtime=False,
     )  # fmt: skip
     assert artifact.unzipped_bytes > 0 and artifact.path.exists()
+
+
+def test_the_handler_runs_from_the_bundled_companion_alone(tiny: Path, tmp_path: Path) -> None:
+    """The files handler_files() bundles are enough: a fresh process that finds companion only
+    in the bundle loads the handler and answers an event (and never sees lesson 04–06 code)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from companion.serverless.bundle import handler_files
+
+    bundle = tmp_path / "function"
+    for name, source in handler_files().items():
+        (bundle / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, bundle / name)
+    assert not (bundle / "companion" / "experiments").exists()
+    child = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import handler, companion; "
+        "assert companion.__file__.startswith(sys.argv[1]), companion.__file__; "
+        "answer = handler.handler({'text': 'great product'}, None); "
+        "print(json.dumps({'status': answer['statusCode'], 'modules': sorted(m for m in sys.modules if m.startswith('companion.'))}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(bundle)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MODEL_DIR": str(tiny)},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["status"] == 200
+    assert not any(
+        m.split(".")[1] in {"experiments", "monitoring", "autoscaling"} for m in report["modules"]
+    )

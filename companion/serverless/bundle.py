@@ -13,11 +13,25 @@ RUNTIME_PACKAGES = ("onnxruntime", "tokenizers", "numpy")
 _ROOT = Path(__file__).resolve().parent.parent  # the companion package
 
 
+# Sub-packages the handler never imports: the course's other topics stay out of the function.
+_NOT_IN_FUNCTION = frozenset({"autoscaling", "experiments", "kubernetes", "loadtest", "monitoring"})
+
+
 def handler_files() -> dict[str, Path]:
-    """``handler.py`` (the entry point) plus companion's source and data files, by zip path."""
+    """``handler.py`` (the entry point) plus companion's source and data files, by zip path.
+
+    Lessons 04–06's sub-packages (autoscaling, experiments, kubernetes, loadtest, monitoring)
+    are left out: the handler never imports them, and every byte counts against Lambda's limits.
+    """
     files = {"handler.py": Path(__file__).with_name("lambda_function.py")}
     for path in sorted(_ROOT.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+        parts = path.relative_to(_ROOT).parts
+        if (
+            path.is_file()
+            and path.suffix in (".py", ".toml")
+            and "__pycache__" not in parts
+            and parts[0] not in _NOT_IN_FUNCTION
+        ):
             files[f"companion/{path.relative_to(_ROOT).as_posix()}"] = path
     return files
 

@@ -239,10 +239,12 @@ class _CpuSampler:
         self.samples.append((time.time(), times.user + times.system))
 
     def _run(self) -> None:
+        import psutil
+
         while not self._stop.is_set():
             try:
                 self._read()
-            except Exception:  # the process went away: keep what we have
+            except psutil.NoSuchProcess:  # the server exited: keep the samples we have
                 return
             self._stop.wait(self._interval_s)
 

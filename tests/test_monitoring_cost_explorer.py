@@ -659,3 +659,24 @@ def test_make_clients_puts_global_services_in_us_east_1_and_shares_the_config() 
     assert {clients.sns.meta.region_name, clients.ssm.meta.region_name} == {"eu-west-1"}
     assert clients.events.meta.region_name == "eu-west-1"
     assert clients.ce.meta.config.retries == {"mode": "standard", "total_max_attempts": 5}
+
+
+def test_daily_pages_fold_into_the_one_result_a_monthly_query_gets() -> None:
+    from companion.monitoring.seed import as_one_period, month_of_costs
+
+    pages = month_of_costs(2026, 11, services={"EC2": 8.0, "S3": 0.5}, through_day=19, page_size=7)
+    daily: dict[str, float] = {}
+    for page in pages:
+        for day in page["ResultsByTime"]:
+            for group in day["Groups"]:
+                usd = float(group["Metrics"]["UnblendedCost"]["Amount"])
+                daily[group["Keys"][0]] = daily.get(group["Keys"][0], 0.0) + usd
+    period = month_to_date(date(2026, 11, 20))
+    (folded,) = as_one_period(pages, period)
+    (result,) = folded["ResultsByTime"]
+    assert result["TimePeriod"] == {"Start": "2026-11-01", "End": "2026-11-21"}
+    totals = {
+        g["Keys"][0]: float(g["Metrics"]["UnblendedCost"]["Amount"]) for g in result["Groups"]
+    }
+    assert totals == pytest.approx(daily, abs=1e-9)
+    assert "NextPageToken" not in folded

@@ -270,6 +270,15 @@ def _replicas_change_in_period(period_s: int, events: list[_ScaleEvent], now_s: 
     return sum(event.change for event in events if event.time_s > cutoff)
 
 
+def _period_start(
+    current: int, up: list[_ScaleEvent], down: list[_ScaleEvent], period_s: int, now_s: float
+) -> int:
+    """The replica count at the start of a policy's period: the base its limit counts from."""
+    added = _replicas_change_in_period(period_s, up, now_s)
+    deleted = _replicas_change_in_period(period_s, down, now_s)
+    return current - added + deleted
+
+
 def _scale_up_limit(
     current: int, up: list[_ScaleEvent], down: list[_ScaleEvent], rules: ScalingRules, now_s: float
 ) -> int:
@@ -278,9 +287,7 @@ def _scale_up_limit(
         return current
     proposals = []
     for policy in rules.policies:
-        added = _replicas_change_in_period(policy.period_seconds, up, now_s)
-        deleted = _replicas_change_in_period(policy.period_seconds, down, now_s)
-        start = current - added + deleted
+        start = _period_start(current, up, down, policy.period_seconds, now_s)
         if policy.type == "Pods":
             proposals.append(start + policy.value)
         else:  # Percent: rounded up, so that a small fleet can always grow
@@ -297,9 +304,7 @@ def _scale_down_limit(
         return current
     proposals = []
     for policy in rules.policies:
-        added = _replicas_change_in_period(policy.period_seconds, up, now_s)
-        deleted = _replicas_change_in_period(policy.period_seconds, down, now_s)
-        start = current - added + deleted
+        start = _period_start(current, up, down, policy.period_seconds, now_s)
         if policy.type == "Pods":
             proposals.append(start - policy.value)
         else:  # Percent: truncated toward zero

@@ -69,6 +69,7 @@ from companion.kubernetes import (
     render_manifests,
     validate_manifests,
 )
+from companion.kubernetes._report import describe_document, error_line, format_path
 
 from .exceptions import RolloutError
 from .rollout import RolloutPlan
@@ -95,7 +96,6 @@ _SCHEMA_FILE = "argo_rollouts_crd_schemas.json"
 _CANARY_ARG = "canary-hash"
 _STABLE_ARG = "stable-hash"
 _PREDICT_PATH = "/predict"
-_MAX_MESSAGE_CHARS = 240
 
 
 class ArgoValidationError(RolloutError):
@@ -392,26 +392,6 @@ def _validator(kind: str, strict: bool) -> Any:
     return jsonschema.Draft7Validator(_strict(schema) if strict else schema)
 
 
-def _path(parts: Iterable[object]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text or "(top level)"
-
-
-def _shorten(message: str) -> str:
-    if len(message) <= _MAX_MESSAGE_CHARS:
-        return message
-    return message[: _MAX_MESSAGE_CHARS - 1] + "…"
-
-
-def _label(document: Mapping[str, Any]) -> str:
-    kind = document.get("kind")
-    metadata = document.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    return f"{kind if isinstance(kind, str) else '<no kind>'}/{name if isinstance(name, str) else '<no name>'}"
-
-
 def _pod_template_errors(
     document: Mapping[str, Any], label: str, kubernetes_version: str
 ) -> list[str]:
@@ -456,7 +436,7 @@ def validate_argo_rollout(
         if not isinstance(document, Mapping):
             errors.append(f"document {number}: must be a mapping, got {type(document).__name__}")
             continue
-        label = _label(document)
+        label = describe_document(document)
         kind, api_version = document.get("kind"), document.get("apiVersion")
         if api_version != ARGO_API_VERSION or kind not in ("Rollout", "AnalysisTemplate"):
             errors.append(
@@ -467,9 +447,9 @@ def validate_argo_rollout(
         validator = _validator(str(kind), strict)
         found = sorted(
             validator.iter_errors(dict(document)),
-            key=lambda error: (_path(error.absolute_path), error.message),
+            key=lambda error: (format_path(error.absolute_path), error.message),
         )
-        errors += [f"{label}: {_path(e.absolute_path)}: {_shorten(e.message)}" for e in found]
+        errors += [error_line(label, e) for e in found]
         if kind == "Rollout":
             try:
                 errors += _pod_template_errors(document, label, kubernetes_version)

@@ -36,7 +36,7 @@ import pandas as pd
 
 from .assignment import rollout_experiment
 from .exceptions import RolloutError
-from .rollout import RolloutController, RolloutPlan, RolloutState
+from .rollout import RolloutController, RolloutPlan, RolloutState, _finite
 from .router import ABRouter
 
 __all__ = ["ArmProfile", "RolloutRun", "plot_rollout", "simulate_rollout"]
@@ -51,15 +51,6 @@ _ACTION_COLORS: Final = {
 }
 
 
-def _number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RolloutError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise RolloutError(f"{name} must be a finite number, got {value!r}")
-    return number
-
-
 @dataclass(frozen=True)
 class ArmProfile:
     """How one version behaves: each request fails with probability ``error_rate`` (in
@@ -71,11 +62,11 @@ class ArmProfile:
     latency_sigma: float = 0.35
 
     def __post_init__(self) -> None:
-        if not 0.0 <= _number(self.error_rate, "error_rate") < 1.0:
+        if not 0.0 <= _finite(self.error_rate, "error_rate") < 1.0:
             raise RolloutError(f"error_rate must be in [0, 1), got {self.error_rate!r}")
-        if _number(self.latency_median_ms, "latency_median_ms") <= 0:
+        if _finite(self.latency_median_ms, "latency_median_ms") <= 0:
             raise RolloutError(f"latency_median_ms must be > 0, got {self.latency_median_ms!r}")
-        if _number(self.latency_sigma, "latency_sigma") < 0:
+        if _finite(self.latency_sigma, "latency_sigma") < 0:
             raise RolloutError(f"latency_sigma must be >= 0, got {self.latency_sigma!r}")
 
     @property
@@ -175,17 +166,17 @@ def simulate_rollout(
             raise RolloutError(f"{name} must be an ArmProfile, got {type(profile).__name__}")
     if not isinstance(plan, RolloutPlan):
         raise RolloutError(f"plan must be a RolloutPlan, got {type(plan).__name__}")
-    rps = _number(requests_per_second, "requests_per_second")
+    rps = _finite(requests_per_second, "requests_per_second")
     if rps <= 0:
         raise RolloutError(f"requests_per_second must be > 0, got {requests_per_second!r}")
     if isinstance(users, bool) or not isinstance(users, int) or users < 1:
         raise RolloutError(f"users must be a whole number >= 1, got {users!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise RolloutError(f"seed must be a whole number >= 0, got {seed!r}")
-    broken = _number(broken_assignment, "broken_assignment")
+    broken = _finite(broken_assignment, "broken_assignment")
     if not 0.0 <= broken < 1.0:
         raise RolloutError(f"broken_assignment must be in [0, 1), got {broken_assignment!r}")
-    max_s = _number(max_hours, "max_hours") * 3600.0
+    max_s = _finite(max_hours, "max_hours") * 3600.0
     if max_s <= 0:
         raise RolloutError(f"max_hours must be > 0, got {max_hours!r}")
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ._report import describe_document, error_line, format_path
 from .config import ServingConfig
 from .exceptions import ManifestConfigError, ManifestError, ManifestValidationError
 
@@ -56,7 +57,6 @@ NATIVE_SLEEP_SINCE = (1, 30)
 UNHEALTHY_POD_EVICTION_POLICY_SINCE = (1, 27)
 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
-_MESSAGE_MAX_CHARS = 240
 _PORT_NAME = "http"
 _TMP_VOLUME = "tmp"
 
@@ -295,26 +295,6 @@ def to_yaml(documents: Iterable[Mapping[str, Any]]) -> str:
 # -- validation ---------------------------------------------------------------------------
 
 
-def _describe(document: Mapping[str, Any]) -> str:
-    kind = document.get("kind")
-    metadata = document.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    return f"{kind if isinstance(kind, str) else '<no kind>'}/{name if isinstance(name, str) else '<no name>'}"
-
-
-def _format_path(path: Iterable[object]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text or "(top level)"
-
-
-def _shorten(message: str) -> str:
-    if len(message) <= _MESSAGE_MAX_CHARS:
-        return message
-    return message[: _MESSAGE_MAX_CHARS - 1] + "…"
-
-
 @functools.cache
 def _validator(schema_dir: str, schema_file: str) -> Any:
     """A jsonschema validator built the way kubernetes-validate builds it, cached."""
@@ -349,7 +329,7 @@ def _every_error(document: dict[str, Any], version: str, strict: bool, first: An
         errors = []
     if not errors:
         return [first]
-    return sorted(errors, key=lambda error: (_format_path(error.absolute_path), error.message))
+    return sorted(errors, key=lambda error: (format_path(error.absolute_path), error.message))
 
 
 def _document_errors(
@@ -357,7 +337,7 @@ def _document_errors(
 ) -> list[str]:
     if not isinstance(document, dict):
         return [f"document {number}: (top level): must be a mapping, got {type(document).__name__}"]
-    label = _describe(document)
+    label = describe_document(document)
     missing = [key for key in ("apiVersion", "kind") if not isinstance(document.get(key), str)]
     if missing:
         return [f"{label}: {key}: required (a string) to pick a schema" for key in missing]
@@ -369,10 +349,7 @@ def _document_errors(
             f"{document['apiVersion']!r} (a misspelled kind, or an API version removed by then?)"
         ]
     except kubernetes_validate.ValidationError as error:
-        return [
-            f"{label}: {_format_path(each.absolute_path)}: {_shorten(each.message)}"
-            for each in _every_error(document, version, strict, error)
-        ]
+        return [error_line(label, each) for each in _every_error(document, version, strict, error)]
     return []
 
 

@@ -53,7 +53,7 @@ from .exceptions import (
 from .iam import check_function_policy
 from .periods import Period, forecast_period, last_n_days, month_to_date
 from .projection import Projection, project_month_end, run_rate_projection
-from .seed import inject_cost_results, month_of_costs
+from .seed import as_one_period, inject_cost_results, month_of_costs
 
 __all__ = [
     "AlertConfig",
@@ -73,6 +73,7 @@ __all__ = [
     "PermissionDeniedError",
     "Projection",
     "SentAlert",
+    "as_one_period",
     "check_function_policy",
     "cost_by_service",
     "crossed_rules",

@@ -347,6 +347,12 @@ def crossed_rules(
 def topic_arn(topic_name: str, *, region: str, account_id: str, partition: str = "aws") -> str:
     """The ARN of the SNS topic ``topic_name`` in ``region`` of ``account_id``."""
     check_topic_name(topic_name)
+    check_location(region, account_id, partition)
+    return f"arn:{partition}:sns:{region}:{account_id}:{topic_name}"
+
+
+def check_location(region: str, account_id: str, partition: str = "aws") -> None:
+    """Reject a region, account id or partition that cannot be part of an ARN."""
     if not isinstance(region, str) or not _REGION.fullmatch(region):
         raise MonitoringConfigError(f"region must look like 'us-east-1', got {region!r}")
     if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
@@ -355,7 +361,6 @@ def topic_arn(topic_name: str, *, region: str, account_id: str, partition: str =
         raise MonitoringConfigError(
             f"partition must be one of {', '.join(_PARTITIONS)}, got {partition!r}"
         )
-    return f"arn:{partition}:sns:{region}:{account_id}:{topic_name}"
 
 
 def resolve_topic_arn(sts: Any, *, region: str, topic_name: str) -> str:

@@ -30,10 +30,9 @@ Not in the policy, on purpose:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .alerts import AlertConfig, topic_arn
+from .alerts import AlertConfig, check_location, topic_arn
 from .exceptions import MonitoringConfigError
 
 __all__ = [
@@ -57,9 +56,6 @@ CHECK_FUNCTION_ACTIONS: frozenset[str] = frozenset(
 )
 # Operations AWS allows to every principal, whatever its policies say.
 ACTIONS_WITHOUT_PERMISSION: frozenset[str] = frozenset({"sts:GetCallerIdentity"})
-_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-_ACCOUNT_ID = re.compile(r"\d{12}")
 # boto3 service (endpoint prefix) -> IAM prefix, for the services whose IAM action names are
 # their API operation names. Budgets is the exception (ViewBudget/ModifyBudget): not here.
 _IAM_PREFIX = {"ce": "ce", "sns": "sns", "ssm": "ssm", "sts": "sts", "events": "events"}
@@ -82,19 +78,8 @@ def iam_action(service: str, operation: str) -> str:
 def state_parameter_arn(name: str, *, region: str, account_id: str, partition: str = "aws") -> str:
     """The ARN of the SSM parameter ``name``: ``arn:aws:ssm:<region>:<account>:parameter/<name
     without its leading slash>`` (SSM writes exactly one slash after ``parameter``)."""
-    _check_location(region, account_id, partition)
+    check_location(region, account_id, partition)
     return f"arn:{partition}:ssm:{region}:{account_id}:parameter/{name.lstrip('/')}"
-
-
-def _check_location(region: str, account_id: str, partition: str) -> None:
-    if not isinstance(region, str) or not _REGION.fullmatch(region):
-        raise MonitoringConfigError(f"region must look like 'us-east-1', got {region!r}")
-    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
-        raise MonitoringConfigError(f"account_id must be 12 digits, got {account_id!r}")
-    if partition not in _PARTITIONS:
-        raise MonitoringConfigError(
-            f"partition must be one of {', '.join(_PARTITIONS)}, got {partition!r}"
-        )
 
 
 def check_function_policy(
@@ -114,7 +99,7 @@ def check_function_policy(
     """
     if not isinstance(config, AlertConfig):
         raise MonitoringConfigError(f"config must be an AlertConfig, got {config!r}")
-    _check_location(region, account_id, partition)
+    check_location(region, account_id, partition)
     topic = topic_arn(config.topic_name, region=region, account_id=account_id, partition=partition)
     parameter = state_parameter_arn(
         config.state_parameter, region=region, account_id=account_id, partition=partition

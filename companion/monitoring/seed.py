@@ -37,8 +37,15 @@ from typing import Any
 import numpy as np
 
 from .exceptions import MonitoringConfigError
+from .periods import Period
 
-__all__ = ["DEFAULT_ACCOUNT_ID", "EXAMPLE_SERVICES", "inject_cost_results", "month_of_costs"]
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "EXAMPLE_SERVICES",
+    "as_one_period",
+    "inject_cost_results",
+    "month_of_costs",
+]
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account
 # A small ML-serving account: daily USD per service, roughly.
@@ -131,6 +138,26 @@ def month_of_costs(
             page["NextPageToken"] = f"seed-{year}-{month:02d}-page-{number + 1}"
         pages.append(page)
     return pages
+
+
+def as_one_period(
+    responses: Sequence[Mapping[str, Any]], period: Period, *, metric: str = "UnblendedCost"
+) -> list[dict[str, Any]]:
+    """Fold daily, by-service answers (e.g. :func:`month_of_costs`'s pages) into the single
+    result a MONTHLY by-service query over ``period`` gets: each service's total."""
+    totals: dict[str, float] = {}
+    for page in responses:
+        for day in page["ResultsByTime"]:
+            for group in day.get("Groups", []):
+                service = group["Keys"][0]
+                totals[service] = totals.get(service, 0.0) + float(
+                    group["Metrics"][metric]["Amount"]
+                )
+    groups = [
+        {"Keys": [service], "Metrics": {metric: {"Amount": _amount(usd), "Unit": "USD"}}}
+        for service, usd in totals.items()
+    ]
+    return [{"ResultsByTime": [{"TimePeriod": period.to_api(), "Total": {}, "Groups": groups, "Estimated": True}]}]  # fmt: skip
 
 
 def inject_cost_results(

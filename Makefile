@@ -1,15 +1,19 @@
 # Two commands on a fresh machine (Python 3.11+ with venv; see README.md):
-#   make course   set everything up and open the lessons in JupyterLab
+#   make course   set everything up and open the lessons in JupyterLab (prints the URL)
 #   make test     set everything up and run every check: lint, types, unit tests, lessons (nbval)
-# Also: make lessons (re-execute every lesson in place), make setup, make clean.
+# Also: make lessons (re-execute every lesson in place), make lowest (the lowest versions
+# pyproject.toml allows), make setup, make clean.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+PORT   ?= 8888
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: setup course test lint unit lessons clean
+.PHONY: setup course test lint unit lessons lowest clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11 (or newer)")'
@@ -20,19 +24,35 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# JUPYTER_ARGS passes more options, e.g. JUPYTER_ARGS="--no-browser --ip=0.0.0.0".
 course: setup
-	$(BIN)/jupyter lab lessons/
+	@token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))'); \
+	echo "JupyterLab is starting: open http://127.0.0.1:$(PORT)/lab?token=$$token (Ctrl-C stops it)"; \
+	exec $(BIN)/python -m jupyterlab --port=$(PORT) --ServerApp.port_retries=0 \
+		--IdentityProvider.token=$$token --ServerApp.root_dir=lessons $(ALLOW_ROOT) $(JUPYTER_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Everything the tests and lessons build (models, ONNX exports, bundles) goes to a fresh, empty
+# cache made for this run, so a warm machine cannot hide a failure of a fresh one. The lessons
+# run without network (scripts/without_network): they must need nothing from outside.
 test: lint
-	$(BIN)/python -m pytest $(NBVAL) tests lessons
+	@cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
+	export COMPANION_CACHE="$$cache/companion" HF_HOME="$$cache/huggingface" HF_HUB_OFFLINE=1 && \
+	echo "empty caches for this run: $$cache" && \
+	$(BIN)/python -m pytest tests && \
+	scripts/without_network $(BIN)/python -m pytest $(NBVAL) lessons
 
 lessons: setup
 	$(BIN)/python scripts/run_lessons.py
+
+# Not part of `make test`: a virtual environment with the lowest version of every direct
+# dependency that pyproject.toml allows, running the unit tests (results in tests/data/).
+lowest: setup
+	$(BIN)/python scripts/lowest_versions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

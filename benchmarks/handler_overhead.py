@@ -5,7 +5,7 @@
 Both variants use the same int8 DistilBERT-size predictor (2 threads); the handler variant goes
 through the full path a Function URL request takes: event parsing, validation, inference,
 response JSON and the structured log line (written to /dev/null). Variants are interleaved.
-Writes benchmarks/results/handler_overhead.{json,md}.
+Writes companion/data/results/handler_overhead.{json,md}.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from companion.serverless.events import function_url_event
 from companion.serving import OnnxSentimentPredictor
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "handler_overhead.json"
+RESULTS = ROOT / "companion" / "data" / "results" / "handler_overhead.json"
 TEXT = "the delivery was fast and the support team answered every question quickly and politely"
 
 

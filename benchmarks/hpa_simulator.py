@@ -5,7 +5,7 @@
 Traffic: the scenario's day (1,000 req/s 09-17, 50 req/s at night, 30-minute ramps) with 10 %
 seeded noise; 100 req/s pods, HPA 2-30 pods at 70 % CPU, default behavior, 15 s syncs. Cases
 are interleaved after a warm-up; each time covers one whole ``simulate_hpa`` call (controller
-loop plus building the result DataFrame). Writes benchmarks/results/hpa_simulator.{json,md}.
+loop plus building the result DataFrame). Writes companion/data/results/hpa_simulator.{json,md}.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from companion.autoscaling import (
 from companion.optimize import save_results
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "hpa_simulator.json"
+RESULTS = ROOT / "companion" / "data" / "results" / "hpa_simulator.json"
 CASES = ((1, 15), (7, 15), (30, 15), (30, 5))  # (days, step_seconds)
 
 

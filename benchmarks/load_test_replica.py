@@ -10,7 +10,7 @@ its first step that misses the target (p95, < 1 % failures, ≥ 90 % of the offe
 delivered). Texts are review-like sentences of 4–60 words. The load generator runs on the same
 machine, so on a 2-core box it takes CPU the server could have used: the figures are a floor.
 
-Writes benchmarks/results/load_test_replica.{json,md}; lesson 04 reads the JSON.
+Writes companion/data/results/load_test_replica.{json,md}; lesson 04 reads the JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from companion.optimize.benchmark import machine_description
 from companion.optimize.offline_model import sample_texts
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "load_test_replica.json"
+RESULTS = ROOT / "companion" / "data" / "results" / "load_test_replica.json"
 P95_TARGET_MS = 100.0
 VARIANTS: dict[str, dict[str, Any]] = {
     "one request per inference": {"threads": 1, "batch_wait_ms": 0.0},

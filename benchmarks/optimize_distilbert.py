@@ -1,7 +1,7 @@
 """Benchmark: PyTorch eager fp32 vs ONNX Runtime fp32 vs ONNX Runtime int8 on a DistilBERT-size
 sentiment classifier, plus the padding effect, the machine's own int8/fp32 matrix-multiply
 rates, and the serving predictor's cold start. Prints Markdown tables and writes
-benchmarks/results/optimize_distilbert.json.
+companion/data/results/optimize_distilbert.json.
 
     .venv/bin/python benchmarks/optimize_distilbert.py            # the full run (several minutes)
     .venv/bin/python benchmarks/optimize_distilbert.py --quick    # a smoke run, fewer repeats
@@ -46,7 +46,7 @@ from companion.optimize.benchmark import distilbert_forward_flops
 from companion.optimize.offline_model import default_model_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "optimize_distilbert.json"
+RESULTS = ROOT / "companion" / "data" / "results" / "optimize_distilbert.json"
 
 COLD_START = """
 import sys

@@ -9,7 +9,7 @@ miss: GrowthBook hash v2 of every id, ``"user-<n>"`` with seven digits), and for
 predictor call and an empty loop give the floor. Every case runs N calls per repeat, the cases
 interleaved (rotated order) after a warm-up; the table shows the median over repeats of
 ``perf_counter_ns`` per call, loop included. Target: route() under 10 µs a request.
-Writes benchmarks/results/router_overhead.{json,md}.
+Writes companion/data/results/router_overhead.{json,md}.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from companion.experiments.router import ABRouter
 from companion.optimize import save_results
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "router_overhead.json"
+RESULTS = ROOT / "companion" / "data" / "results" / "router_overhead.json"
 TARGET_US = 10.0
 TEXTS = ["the delivery was fast"]
 

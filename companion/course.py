@@ -1,14 +1,16 @@
 """Course metadata: the repository URL and the lesson list, read from ``pyproject.toml``.
 
-One setting (``[tool.course] repository_url``) builds every Colab and Binder link.
+One setting (``[tool.course] repository_url``) builds every Colab and Binder link: the README's
+lesson map, each lesson's badge cell and each lesson's setup cell
+(``scripts/sync_course.py`` writes them; ``tests/test_course.py`` checks they agree).
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-import urllib.request
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -16,11 +18,44 @@ from urllib.parse import quote, urlparse
 __all__ = ["Course", "Lesson", "committed_json", "load_course"]
 
 
+BADGE_IMAGES = {"colab": "images/open-in-colab.svg", "binder": "images/launch-binder.svg"}
+
+# A lesson's first code cell. It must run before companion is installed (as on Colab), so the
+# little it does without companion is inline; the rest is companion.environment.prepare_lesson.
+SETUP_CELL = """\
+# Setup: installs what this lesson needs where it is missing (as on Colab); elsewhere it checks.
+REPOSITORY_URL = "{repository_url}"
+EXTRAS = "{extras}"  # the parts of companion this lesson uses
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("companion") is None:  # first lesson of a Colab session
+    package = f"companion[{{EXTRAS}}]" if EXTRAS else "companion"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"{{package}} @ git+{{REPOSITORY_URL}}"]
+    subprocess.run(pip, capture_output=True)
+    importlib.invalidate_caches()
+try:
+    from companion.environment import prepare_lesson
+except ImportError:
+
+    class SetupFailed(Exception):  # IPython shows it as one line, not a traceback
+        def _render_traceback_(self):
+            return [str(self)]
+
+    raise SetupFailed(
+        f"Setup failed: pip could not install companion from {{REPOSITORY_URL}}. "
+        "Check the address and your network, then run this cell again."
+    ) from None
+prepare_lesson(EXTRAS)"""
+
+
 @dataclass(frozen=True)
 class Lesson:
     file: str
     title: str
     learn: str
+    extras: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +80,18 @@ class Course:
     def binder_url(self, lesson: Lesson) -> str:
         return f"https://mybinder.org/v2/gh/{self.github_path}/{self.branch}?labpath={quote('lessons/' + lesson.file, safe='')}"
 
+    def badge_cell(self, lesson: Lesson) -> str:
+        """The Markdown cell at the top of a lesson: Colab and Binder badges (images committed
+        under ``lessons/images/``, so nothing is fetched from an image host)."""
+        return (
+            f"[![Open in Colab]({BADGE_IMAGES['colab']})]({self.colab_url(lesson)}) "
+            f"[![Launch Binder]({BADGE_IMAGES['binder']})]({self.binder_url(lesson)})"
+        )
+
+    def setup_cell(self, lesson: Lesson) -> str:
+        """The lesson's first code cell, for its extras."""
+        return SETUP_CELL.format(repository_url=self.repository_url, extras=",".join(lesson.extras))
+
     def lesson_map(self) -> str:
         """The README's lesson table, in Markdown."""
         rows = [
@@ -66,22 +113,23 @@ def load_course(pyproject: str | Path) -> Course:
     return Course(
         repository_url=course["repository_url"],
         branch=course["branch"],
-        lessons=tuple(Lesson(**lesson) for lesson in course["lessons"]),
+        lessons=tuple(
+            Lesson(**{**lesson, "extras": tuple(lesson.get("extras", ()))})
+            for lesson in course["lessons"]
+        ),
     )
 
 
-def committed_json(relative_path: str, repository_url: str, branch: str = "main") -> Any:
-    """A JSON file committed to the course repository (e.g. ``benchmarks/results/x.json``).
+def committed_json(name: str) -> Any:
+    """A committed benchmark result (e.g. ``"optimize_distilbert.json"``).
 
-    Read from the checkout when a lesson runs inside it (``lessons/`` is the working folder);
-    otherwise, as on Colab, downloaded from the repository on GitHub.
+    The results ship inside the package (``companion/data/results/``, where the scripts under
+    ``benchmarks/`` write them), so a lesson reads them with no checkout and no network.
     """
-    for base in (Path(".."), Path(".")):
-        local = base / relative_path
-        if local.exists():
-            return json.loads(local.read_text("utf-8"))
-    raw = repository_url.rstrip("/").replace(
-        "https://github.com/", "https://raw.githubusercontent.com/"
-    )
-    with urllib.request.urlopen(f"{raw}/{branch}/{relative_path}", timeout=30) as answer:
-        return json.loads(answer.read().decode("utf-8"))
+    folder = resources.files("companion").joinpath("data/results")
+    if "/" in name or not name.endswith(".json"):
+        raise ValueError(f"name a results file such as 'optimize_distilbert.json', got {name!r}")
+    if not folder.joinpath(name).is_file():
+        known = sorted(p.name for p in folder.iterdir() if p.name.endswith(".json"))
+        raise FileNotFoundError(f"no committed result {name!r}; there are: {', '.join(known)}")
+    return json.loads(folder.joinpath(name).read_text("utf-8"))

@@ -47,6 +47,13 @@ class GpuReference:
     precision: str
     batch_size: int
     sequences_per_second: float
+    measured: str = ""
+    setup: str = ""
+    source: str = ""
+
+    def provenance(self) -> str:
+        """Where the figure comes from, in one sentence."""
+        return f"{self.device}, {self.setup}, measured {self.measured}; source: {self.source}"
 
 
 @lru_cache(maxsize=1)

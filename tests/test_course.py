@@ -30,9 +30,9 @@ def test_every_lesson_file_is_in_the_lesson_map_and_vice_versa() -> None:
     assert [lesson.file for lesson in COURSE.lessons] == LESSON_FILES
 
 
-def test_readme_lesson_map_is_generated_from_pyproject() -> None:
+def test_readme_map_badges_and_setup_cells_are_generated_from_pyproject() -> None:
     result = subprocess.run(
-        [sys.executable, "scripts/update_readme.py", "--check"],
+        [sys.executable, "scripts/sync_course.py", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -70,12 +70,38 @@ def test_a_non_github_repository_url_is_rejected() -> None:
         _ = course.github_path
 
 
+@pytest.mark.parametrize("lesson", COURSE.lessons, ids=lambda lesson: lesson.file)
+def test_lesson_opens_with_its_badges_and_setup_cell(lesson: Lesson) -> None:
+    cells = _notebook(lesson.file)["cells"]
+    assert "".join(cells[0]["source"]) == COURSE.badge_cell(lesson)
+    setup = "".join(_code_cells(lesson.file)[0]["source"])
+    assert setup == COURSE.setup_cell(lesson)
+    assert re.findall(r'REPOSITORY_URL = "([^"]+)"', setup) == [COURSE.repository_url]
+
+
+@pytest.mark.parametrize("lesson", COURSE.lessons, ids=lambda lesson: lesson.file)
+def test_lesson_extras_are_extras_companion_declares(lesson: Lesson) -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert set(lesson.extras) <= set(declared)
+
+
 @pytest.mark.parametrize("name", LESSON_FILES)
-def test_lesson_setup_cell_detects_colab_and_uses_the_repository_url(name: str) -> None:
-    setup = "".join(_code_cells(name)[0]["source"])
-    assert '"google.colab" in sys.modules' in setup
-    urls = re.findall(r'REPOSITORY_URL = "([^"]+)"', setup)
-    assert urls == [COURSE.repository_url]
+def test_no_image_is_fetched_from_another_host(name: str) -> None:
+    """Badges and figures render from files in the repository, never from an image host."""
+    for cell in _notebook(name)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", "".join(cell["source"])):
+            assert "://" not in target, target
+            assert (ROOT / "lessons" / target).is_file(), target
+
+
+def test_badges_link_to_colab_and_binder_for_the_lesson() -> None:
+    lesson = Lesson(file="03_x.ipynb", title="x", learn="y")
+    cell = COURSE.badge_cell(lesson)
+    assert f"]({COURSE.colab_url(lesson)})" in cell and f"]({COURSE.binder_url(lesson)})" in cell
 
 
 @pytest.mark.parametrize("name", LESSON_FILES)
@@ -108,6 +134,16 @@ def test_binder_has_its_own_config_and_installs_the_package() -> None:
     assert (binder / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
 
 
+def test_binder_and_conda_install_the_cpu_only_torch_before_the_pins() -> None:
+    """A GPU-less Binder machine must not download the CUDA build of torch."""
+    cpu_index = "https://download.pytorch.org/whl/cpu"
+    lines = (ROOT / "binder" / "postBuild").read_text().splitlines()
+    torch_line = next(i for i, line in enumerate(lines) if cpu_index in line)
+    pins_line = next(i for i, line in enumerate(lines) if "-r requirements.txt" in line)
+    assert torch_line < pins_line and "torch" in lines[torch_line]
+    assert f"--extra-index-url {cpu_index}" in (ROOT / "environment.yml").read_text()
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()
@@ -128,12 +164,43 @@ def test_every_dependency_is_pinned_in_requirements() -> None:
         assert "==" in pins[name]
 
 
-def test_committed_json_is_read_from_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_committed_results_ship_in_the_package_and_need_no_checkout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from companion.course import committed_json
 
-    monkeypatch.chdir(ROOT / "lessons")  # where the lessons run
-    document = committed_json(
-        "benchmarks/results/optimize_distilbert.json", "https://github.com/x/y"
-    )
-    expected = json.loads((ROOT / "benchmarks/results/optimize_distilbert.json").read_text())
+    monkeypatch.chdir(tmp_path)  # nowhere near a checkout, as on Colab
+    document = committed_json("optimize_distilbert.json")
+    expected = json.loads((ROOT / "companion/data/results/optimize_distilbert.json").read_text())
     assert document == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("../pyproject.toml", "name a results file"),
+        ("optimize_distilbert.md", "name a results file"),
+        ("missing.json", "there are: .*optimize_distilbert.json"),
+    ],
+)
+def test_committed_json_names_what_exists(name: str, message: str) -> None:
+    from companion.course import committed_json
+
+    with pytest.raises((ValueError, FileNotFoundError), match=message):
+        committed_json(name)
+
+
+def test_every_result_a_lesson_reads_is_package_data() -> None:
+    """The wheel's package data covers every results file the lessons name."""
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["companion"]
+    named = set()
+    for lesson in sorted((ROOT / "lessons").glob("*.ipynb")):
+        named |= set(re.findall(r'committed_json\(\\"([a-z_]+\.json)\\"\)', lesson.read_text()))
+    assert named, "no lesson reads a committed result?"
+    for name in named:
+        assert (ROOT / "companion/data/results" / name).is_file()
+    assert "data/results/*.json" in patterns

@@ -7,6 +7,7 @@ them, so importing this package stays fast.
 from .benchmark import (
     BenchmarkCase,
     LatencyStats,
+    instruction_sets,
     machine_description,
     run_benchmark,
     save_results,
@@ -20,16 +21,19 @@ from .economics import (
     optimization_savings,
     speeds_at_target,
 )
-from .exceptions import AgreementError, ModelLoadError
+from .exceptions import AgreementError, IsolatedStepError, ModelLoadError
 from .export import (
     AgreementReport,
     check_agreement,
     ensure_exported,
     export_onnx,
+    export_saved,
     onnx_logits,
     quantize_int8,
     torch_logits,
 )
+from .gpu import GpuMeasurement, cuda_available, gpu_benchmark, gpu_price_per_hour
+from .isolation import run_isolated
 from .offline_model import (
     DEFAULT_MODEL_ID,
     LABELS,
@@ -37,6 +41,7 @@ from .offline_model import (
     default_model_dir,
     load_classifier,
     sample_texts,
+    vocabulary,
 )
 from .runtimes import ort_session, runtime_variants
 
@@ -46,16 +51,23 @@ __all__ = [
     "AgreementError",
     "AgreementReport",
     "BenchmarkCase",
+    "GpuMeasurement",
     "InstanceSpeed",
+    "IsolatedStepError",
     "LatencyStats",
     "ModelLoadError",
     "build_offline_model",
     "check_agreement",
     "cost_per_million_predictions",
+    "cuda_available",
     "default_model_dir",
     "ensure_exported",
     "export_onnx",
+    "export_saved",
+    "gpu_benchmark",
+    "gpu_price_per_hour",
     "instance_speed_at_target",
+    "instruction_sets",
     "load_classifier",
     "machine_description",
     "onnx_logits",
@@ -63,6 +75,7 @@ __all__ = [
     "ort_session",
     "quantize_int8",
     "run_benchmark",
+    "run_isolated",
     "runtime_variants",
     "sample_texts",
     "save_results",
@@ -70,4 +83,5 @@ __all__ = [
     "summarize",
     "token_batch",
     "torch_logits",
+    "vocabulary",
 ]

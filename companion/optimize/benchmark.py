@@ -163,6 +163,29 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+# The instruction sets that decide how fast int8 and fp32 inference run on a CPU, as Linux
+# names them in /proc/cpuinfo ("flags" on x86, "Features" on Arm).
+SPEED_FLAGS = (
+    "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16",
+    "amx_tile", "amx_int8", "amx_bf16", "asimd", "asimddp", "i8mm", "bf16", "sve", "sve2",
+)  # fmt: skip
+
+
+def instruction_sets(cpuinfo: str | None = None) -> list[str]:
+    """Which of :data:`SPEED_FLAGS` this CPU has (empty where /proc/cpuinfo is not readable)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return []
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in {"flags", "Features"}:
+            flags.update(value.split())
+    return [flag for flag in SPEED_FLAGS if flag in flags]
+
+
 def machine_description(
     packages: Sequence[str] = ("numpy", "onnxruntime", "tokenizers", "torch", "transformers"),
 ) -> dict[str, Any]:
@@ -177,6 +200,7 @@ def machine_description(
             versions[name] = None
     return {
         "cpu_model": _cpu_model(),
+        "instruction_sets": instruction_sets(),
         "logical_cores": os.cpu_count(),
         "physical_cores": psutil.cpu_count(logical=False),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AgreementError", "ModelLoadError"]
+__all__ = ["AgreementError", "IsolatedStepError", "ModelLoadError"]
 
 
 class ModelLoadError(RuntimeError):
@@ -11,3 +11,7 @@ class ModelLoadError(RuntimeError):
 
 class AgreementError(AssertionError):
     """An optimized model disagrees with the reference beyond the allowed tolerance."""
+
+
+class IsolatedStepError(RuntimeError):
+    """A step run in its own process (:func:`companion.optimize.run_isolated`) failed."""

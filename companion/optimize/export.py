@@ -25,6 +25,7 @@ __all__ = [
     "check_agreement",
     "ensure_exported",
     "export_onnx",
+    "export_saved",
     "onnx_logits",
     "quantize_int8",
     "torch_logits",
@@ -78,7 +79,24 @@ def export_onnx(model: Any, folder: str | Path, filename: str = "model.onnx") ->
             output_names=["logits"],
             external_data=True,
         )
+    _strip_debug_metadata(path)
     return path
+
+
+def _strip_debug_metadata(path: Path) -> None:
+    """Drop the exporter's per-node debugging metadata (Python stack traces with absolute paths
+    of the installed packages, FX node names): without it the exported graph is the same bytes
+    wherever the packages are installed. The weights file beside it is untouched."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    graphs = [model.graph] + [function for function in model.functions]
+    for graph in graphs:
+        for node in graph.node:
+            del node.metadata_props[:]
+    for value in [*model.graph.input, *model.graph.output, *model.graph.value_info]:
+        del value.metadata_props[:]
+    onnx.save(model, str(path))
 
 
 def quantize_int8(source: str | Path, target: str | Path | None = None) -> Path:
@@ -93,17 +111,26 @@ def quantize_int8(source: str | Path, target: str | Path | None = None) -> Path:
     return target
 
 
-def ensure_exported(model_dir: str | Path) -> tuple[Path, Path]:
-    """``(model.onnx, model.int8.onnx)`` in ``model_dir``, exporting and quantizing the saved
-    model there if either is missing (loads torch only then)."""
+def export_saved(model_dir: str | Path) -> Path:
+    """Load the model saved in ``model_dir`` and export it there as ``model.onnx``."""
     from .offline_model import load_classifier
+
+    return export_onnx(load_classifier(model_dir)[0], model_dir)
+
+
+def ensure_exported(model_dir: str | Path, *, isolated: bool = False) -> tuple[Path, Path]:
+    """``(model.onnx, model.int8.onnx)`` in ``model_dir``, exporting and quantizing the saved
+    model there if either is missing (loads torch only then). With ``isolated=True`` each step
+    runs in its own short-lived process (:func:`run_isolated`), so its memory peak does not
+    stay with the caller."""
+    from .isolation import run_isolated
 
     folder = Path(model_dir)
     fp32, int8 = folder / "model.onnx", folder / "model.int8.onnx"
     if not fp32.exists():
-        export_onnx(load_classifier(folder)[0], folder)
+        run_isolated(export_saved, folder) if isolated else export_saved(folder)
     if not int8.exists():
-        quantize_int8(fp32, int8)
+        run_isolated(quantize_int8, fp32, int8) if isolated else quantize_int8(fp32, int8)
     return fp32, int8
 
 

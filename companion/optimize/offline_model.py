@@ -1,7 +1,7 @@
 """Sentiment classifiers: the real hub model when online, a same-architecture one offline.
 
 Offline (CI, tests, the committed lesson outputs) we build a DistilBERT sequence classifier from
-its config, with random weights and a WordPiece vocabulary trained here on a generated corpus,
+its config, with seeded random weights and a WordPiece vocabulary built here from a generated corpus,
 and save both with ``save_pretrained``. Loading then goes through exactly the code a learner uses
 for the real model (``from_pretrained`` on a folder). Random weights give meaningless labels but
 the same speed: the work is the same matrix multiplications whatever the values.
@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
+import string
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +28,7 @@ __all__ = [
     "default_model_dir",
     "load_classifier",
     "sample_texts",
+    "vocabulary",
 ]
 
 DEFAULT_MODEL_ID = "distilbert-base-uncased-finetuned-sst-2-english"
@@ -39,6 +43,8 @@ _SIZES: dict[str, dict[str, int]] = {
     "tiny": {"vocab_size": 1024, "dim": 32, "n_layers": 2, "n_heads": 2, "hidden_dim": 64},
 }
 _SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# Bumped whenever the procedure below changes, so a cached model of an older recipe is rebuilt.
+RECIPE_VERSION = 2
 
 _SUBJECTS = [
     "the movie",
@@ -106,49 +112,92 @@ def sample_texts(count: int, seed: int = 0, min_words: int = 4, max_words: int =
     return texts
 
 
-def _write_vocab(path: Path, vocab_size: int, seed: int) -> None:
-    """Train a WordPiece vocabulary on generated text, then pad it with [unusedN] entries (as
-    BERT's own vocabulary does) to exactly ``vocab_size`` tokens."""
-    from tokenizers import BertWordPieceTokenizer
+# Every character a WordPiece vocabulary needs so that any ASCII text tokenizes without [UNK]:
+# each one as a word start and as a continuation ("##x").
+_ALPHABET = sorted(set(string.ascii_lowercase + string.digits + string.punctuation))
 
-    trainer = BertWordPieceTokenizer(lowercase=True)
-    trainer.train_from_iterator(
-        sample_texts(2000, seed=seed), vocab_size=vocab_size, min_frequency=1,
-        special_tokens=_SPECIAL, show_progress=False,
-    )  # fmt: skip
-    learned = sorted(trainer.get_vocab().items(), key=lambda item: item[1])
-    tokens = [token for token, _ in learned][:vocab_size]
-    tokens += [f"[unused{i}]" for i in range(vocab_size - len(tokens))]
-    path.write_text("\n".join(tokens) + "\n", "utf-8")
+
+def vocabulary(vocab_size: int, seed: int = 0) -> list[str]:
+    """A WordPiece vocabulary of exactly ``vocab_size`` tokens, the same in every process.
+
+    Built by a fixed procedure instead of a trainer (``tokenizers``' WordPiece trainer gives a
+    different vocabulary in each process for the same corpus): the special tokens, every ASCII
+    character alone and as a continuation piece, then the words of a generated corpus by count
+    (ties alphabetically), then ``[unusedN]`` padding as BERT's own vocabulary has.
+    """
+    words = Counter(word for text in sample_texts(2000, seed=seed) for word in _words(text.lower()))
+    by_count = sorted(words, key=lambda word: (-words[word], word))
+    tokens = list(_SPECIAL) + _ALPHABET + [f"##{char}" for char in _ALPHABET]
+    tokens += [word for word in by_count if word not in set(tokens)]
+    if len(tokens) > vocab_size:
+        raise ValueError(f"vocab_size {vocab_size} is too small: the procedure needs {len(tokens)}")
+    return tokens + [f"[unused{i}]" for i in range(vocab_size - len(tokens))]
+
+
+def _words(text: str) -> list[str]:
+    """BERT's pre-tokenization for ASCII text: split on whitespace, punctuation on its own."""
+    return re.findall(r"[a-z0-9]+|[^\sa-z0-9]", text)
+
+
+def _tokenizer(vocab_file: Path) -> Any:
+    """A DistilBERT fast tokenizer over ``vocab_file``, under transformers 4 or 5."""
+    import transformers
+    from transformers import DistilBertTokenizerFast
+
+    # transformers 5 ignores `vocab_file=` (the keyword is `vocab`); 4.x knows only `vocab_file`.
+    # Without model_max_length the tokenizer would never truncate (its default is ~1e30).
+    major = int(transformers.__version__.split(".")[0])
+    keyword = "vocab" if major >= 5 else "vocab_file"
+    return DistilBertTokenizerFast(
+        **{keyword: str(vocab_file)}, do_lower_case=True, model_max_length=512
+    )
+
+
+def _seeded_weights(model: Any, seed: int) -> None:
+    """Overwrite every parameter from numpy's frozen ``RandomState`` stream, in name order, so
+    the weights are the same bytes on every machine and library version (torch's and
+    transformers' own initialisation are neither): linear and embedding weights N(0, 0.02),
+    LayerNorm weights 1, biases 0 (BERT's initialisation)."""
+    import numpy as np
+    import torch
+
+    rng = np.random.RandomState(seed)
+    with torch.no_grad():
+        for name, parameter in sorted(model.named_parameters()):
+            if name.endswith("bias"):
+                values = np.zeros(parameter.shape, np.float32)
+            elif "layernorm" in name.lower().replace("_", ""):
+                values = np.ones(parameter.shape, np.float32)
+            else:
+                values = rng.normal(0.0, 0.02, parameter.shape).astype(np.float32)
+            parameter.copy_(torch.from_numpy(values))
 
 
 def build_offline_model(folder: str | Path, size: ModelSize = "base", seed: int = 0) -> Path:
-    """Build a DistilBERT sentiment classifier of ``size`` with random weights, save it with
-    its tokenizer to ``folder`` (``save_pretrained``) and return the folder.
+    """Build a DistilBERT sentiment classifier of ``size`` with seeded random weights, save it
+    with its tokenizer to ``folder`` (``save_pretrained``) and return the folder.
 
-    Reuses ``folder`` if a model of the same size and seed is already there.
+    The same ``size`` and ``seed`` give byte-identical ``vocab.txt`` and ``model.safetensors``
+    in every process (``tests/data/offline_model_hashes.json`` pins them). Reuses ``folder`` if
+    a model of the same recipe is already there.
     """
-    import torch
-    from transformers import (
-        DistilBertConfig,
-        DistilBertForSequenceClassification,
-        DistilBertTokenizerFast,
-    )
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
 
     if size not in _SIZES:
         raise ValueError(f"size must be one of {', '.join(_SIZES)}, got {size!r}")
     folder = Path(folder)
     marker = folder / "companion_model.json"
-    recipe = {"size": size, "seed": seed, "architecture": "DistilBertForSequenceClassification"}
+    recipe = {"size": size, "seed": seed, "architecture": "DistilBertForSequenceClassification",
+              "recipe": RECIPE_VERSION}  # fmt: skip
     if marker.exists() and json.loads(marker.read_text()) == recipe:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in ("model.onnx", "model.onnx.data", "model.int8.onnx"):
+        (folder / stale).unlink(missing_ok=True)  # exports of an older recipe
     shape = _SIZES[size]
     vocab = folder / "vocab.txt"
-    _write_vocab(vocab, shape["vocab_size"], seed)
-    # transformers 5 ignores `vocab_file=`: the keyword is `vocab`. Without model_max_length the
-    # tokenizer would never truncate (its default is ~1e30).
-    tokenizer = DistilBertTokenizerFast(vocab=str(vocab), do_lower_case=True, model_max_length=512)
+    vocab.write_text("\n".join(vocabulary(shape["vocab_size"], seed)) + "\n", "utf-8")
+    tokenizer = _tokenizer(vocab)
     config = DistilBertConfig(
         **shape,
         num_labels=len(LABELS),
@@ -156,8 +205,8 @@ def build_offline_model(folder: str | Path, size: ModelSize = "base", seed: int 
         label2id={label: i for i, label in enumerate(LABELS)},
         pad_token_id=tokenizer.pad_token_id,
     )
-    torch.manual_seed(seed)
     model = DistilBertForSequenceClassification(config).eval()
+    _seeded_weights(model, seed)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     marker.write_text(json.dumps(recipe))

@@ -215,11 +215,12 @@ def _pip(arguments: list[str]) -> None:
         )
 
 
-def prepare_lesson(extras: str | Sequence[str] = (), *, install: bool = True) -> list[str]:
+def prepare_lesson(extras: str | Sequence[str] = (), *, install: bool = True) -> None:
     """Make sure everything a lesson needs is installed: ``companion``'s requirements and those
     of ``extras``. Installs only what is missing or too old (torch from PyTorch's CPU index
-    unless the machine has an NVIDIA GPU), prints one line, and returns what it installed.
-    Raises :class:`SetupError` (shown as one line in a notebook) when it cannot."""
+    unless the machine has an NVIDIA GPU) and says what it did in one line, or two when it
+    installed something. Raises :class:`SetupError` (shown as one line in a notebook) when it
+    cannot."""
     missing = missing_requirements(extras)
     names = ", ".join(_as_list(extras)) or "none"
     if missing and not install:
@@ -227,7 +228,6 @@ def prepare_lesson(extras: str | Sequence[str] = (), *, install: bool = True) ->
             f"missing {', '.join(map(str, missing))}: run `make setup` in the repository, "
             "or prepare_lesson(..., install=True)."
         )
-    installed = []
     if missing:
         torch = [r for r in missing if r.name == "torch"]
         others = [str(r) for r in missing if r.name != "torch"]
@@ -237,13 +237,11 @@ def prepare_lesson(extras: str | Sequence[str] = (), *, install: bool = True) ->
         if others:
             _pip(others)
         importlib.invalidate_caches()
-        installed = [str(r) for r in missing]
         still = missing_requirements(extras)
         if still:
             raise SetupError(
                 f"installed, but still missing {', '.join(map(str, still))}: restart the "
                 "runtime (Runtime → Restart session on Colab) and run this cell again."
             )
-        print(f"Installed for this lesson: {', '.join(installed)}.")
+        print(f"Installed for this lesson: {', '.join(map(str, missing))}.")
     print(f"Ready: companion and everything this lesson needs are installed (extras: {names}).")
-    return installed

@@ -62,10 +62,10 @@ def tool_pins() -> list[str]:
 
 def main() -> int:
     pins = lowest_pins()
+    venv = ROOT / ".venv-lowest"  # kept after the run, to rerun a failing test by hand
+    python = str(venv / "bin" / "python")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
     with tempfile.TemporaryDirectory() as scratch:
-        venv = Path(scratch) / "venv"
-        python = str(venv / "bin" / "python")
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([python, "-m", "pip", "install", "-q", *pins, *tool_pins()], check=True)
         subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(ROOT)], check=True)
         freeze = subprocess.run(
@@ -83,6 +83,7 @@ def main() -> int:
                 "-o",
                 "addopts=",
                 "-rf",
+                "--tb=line",
                 *[f"--ignore={path}" for path in IGNORED],
             ],
             cwd=ROOT,
@@ -97,7 +98,9 @@ def main() -> int:
             },
         )
     summary = tests.stdout.strip().splitlines()[-1] if tests.stdout.strip() else tests.stderr
-    failures = [line for line in tests.stdout.splitlines() if line.startswith("FAILED")]
+    failures = [
+        line for line in tests.stdout.splitlines() if line.startswith(("FAILED", "ERROR", "E   "))
+    ]
     document = {
         "date_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),

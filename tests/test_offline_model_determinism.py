@@ -18,6 +18,21 @@ from pathlib import Path
 import pytest
 
 HASHES = Path(__file__).parent / "data" / "offline_model_hashes.json"
+# The libraries whose versions are written into (or decide) the built files' bytes.
+WRITERS = ("torch", "transformers", "tokenizers", "onnx", "onnxruntime", "onnxscript", "numpy")
+
+
+def _pinned_writers() -> bool:
+    """True when the libraries that write the files are requirements.txt's pins (the committed
+    hashes are for those); `make lowest` runs older ones, where only self-consistency holds."""
+    from importlib.metadata import version
+
+    pins = {}
+    for line in (Path(__file__).parent.parent / "requirements.txt").read_text().splitlines():
+        name, _, pinned = line.partition("==")
+        if pinned:
+            pins[name.strip().lower()] = pinned.strip()
+    return all(version(name).split("+")[0] == pins.get(name) for name in WRITERS)
 BUILD = (
     "import sys; from companion.optimize import build_offline_model, ensure_exported; "
     "folder = build_offline_model(sys.argv[1], sys.argv[2]); "
@@ -42,11 +57,15 @@ def test_two_fresh_processes_build_the_same_tiny_model_as_committed(tmp_path: Pa
     first = build_in_fresh_process(tmp_path / "a", "tiny", export=True)
     second = build_in_fresh_process(tmp_path / "b", "tiny", export=True)
     assert first == second, {k for k in first if first[k] != second.get(k)}
+    if not _pinned_writers():
+        pytest.skip("not the pinned library versions: the committed hashes are for those")
     expected = json.loads(HASHES.read_text())["tiny"]
     assert first == expected
 
 
 def test_the_base_model_weights_and_vocabulary_are_as_committed(tmp_path: Path) -> None:
+    if not _pinned_writers():
+        pytest.skip("not the pinned library versions: the committed hashes are for those")
     built = build_in_fresh_process(tmp_path / "base", "base", export=False)
     expected = json.loads(HASHES.read_text())["base"]
     assert {name: built[name] for name in expected} == expected

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import scenario
 from .costs import (
     TrafficProfile,
     always_on_cost,
@@ -171,14 +172,34 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument(
         "--spot-discount",
         type=_number(float, 0, 0.99),
-        default=0.6,
+        default=scenario.SPOT_DISCOUNT,
         help="spot discount off on-demand (check the Spot Instance Advisor)",
     )
     cost.add_argument(
         "--spot-on-demand-base",
         type=_number(int, 0),
-        default=1,
+        default=scenario.SPOT_ON_DEMAND_BASE_INSTANCES,
         help="instances kept on-demand under the spot fleet",
+    )
+    cost.add_argument(
+        "--spot-interruptions",
+        type=_number(float, 0),
+        default=scenario.SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH,
+        metavar="PER_MONTH",
+        help="interruptions per spot instance per month (an assumption: see the Spot Instance Advisor)",
+    )
+    cost.add_argument(
+        "--spot-replacement-minutes",
+        type=_number(float, 0),
+        default=scenario.SPOT_REPLACEMENT_MINUTES,
+        help="minutes an on-demand stand-in runs after each interruption",
+    )
+    cost.add_argument(
+        "--spot-reprocessed",
+        type=_number(float, 0, 1),
+        default=scenario.SPOT_REPROCESSED_FRACTION,
+        metavar="FRACTION",
+        help="fraction of the spot fleet's work redone after interruptions",
     )
     cost.add_argument(
         "--catalog",
@@ -459,7 +480,10 @@ def _cost(args: argparse.Namespace) -> str:
             estimates.append(always_on_cost(instance, args.fixed_instances, traffic))
         estimates.append(
             spot_cost(instance, sized.instances or 1, traffic, args.spot_discount,
-                      on_demand_base_instances=min(args.spot_on_demand_base, sized.instances or 1))
+                      on_demand_base_instances=min(args.spot_on_demand_base, sized.instances or 1),
+                      interruptions_per_instance_month=args.spot_interruptions,
+                      replacement_minutes=args.spot_replacement_minutes,
+                      reprocessed_fraction=args.spot_reprocessed)
         )  # fmt: skip
     estimates.append(
         serverless_cost(

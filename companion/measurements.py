@@ -1,10 +1,14 @@
 """Measured latencies the cost lessons plan with (until lesson 02 measures your machine).
 
-The numbers live in ``companion/data/measurements.toml`` with the machine they came from.
+Batch-1 latencies (p50 and p95) come straight from lesson 02's committed benchmark,
+``companion/data/results/optimize_distilbert.json``, with the machine it ran on, so lesson 01
+and lesson 02 can never quote different figures for the same measurement. GPU reference
+figures live in ``companion/data/measurements.toml``.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -32,11 +36,12 @@ class ReferenceMachine:
 
 @dataclass(frozen=True)
 class LatencyMeasurement:
-    """p50 latency of one request (batch 1) at one sequence length, on the reference machine."""
+    """Latency of one request (batch 1) at one sequence length, on the reference machine."""
 
     runtime: str
     sequence_length: int
     p50_ms: float
+    p95_ms: float
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,35 @@ class GpuReference:
         return f"{self.device}, {self.setup}, measured {self.measured}; source: {self.source}"
 
 
+BENCHMARK = "results/optimize_distilbert.json"  # under companion/data/
+
+
 @lru_cache(maxsize=1)
 def _load() -> tuple[ReferenceMachine, tuple[LatencyMeasurement, ...], tuple[GpuReference, ...]]:
-    text = resources.files("companion").joinpath("data/measurements.toml").read_text("utf-8")
-    raw = tomllib.loads(text)
-    machine = ReferenceMachine(**raw["machine"])
-    rows = tuple(LatencyMeasurement(**row) for row in raw["latency"])
+    data = resources.files("companion").joinpath("data")
+    raw = tomllib.loads(data.joinpath("measurements.toml").read_text("utf-8"))
     gpus = tuple(GpuReference(**row) for row in raw.get("gpu_reference", []))
+    benchmark = json.loads(data.joinpath(BENCHMARK).read_text("utf-8"))
+    recorded = benchmark["machine"]
+    flags = recorded.get("instruction_sets")
+    machine = ReferenceMachine(
+        description=(
+            f"{recorded['logical_cores']} vCPUs, {recorded['cpu_model']}"
+            + (f" ({', '.join(flags)})" if flags else "")
+            + f", {recorded['memory_gib']} GiB"
+        ),
+        measured=date.fromisoformat(recorded["date_utc"][:10]),
+        threads=int(benchmark["threads"]),
+        model=str(benchmark.get("model", "DistilBERT-size sequence classifier")),
+        source=f"companion/data/{BENCHMARK}",
+    )
+    rows = tuple(
+        LatencyMeasurement(
+            row["variant"], int(row["sequence_length"]), float(row["p50_ms"]), float(row["p95_ms"])
+        )
+        for row in benchmark["runtimes"]
+        if row["batch_size"] == 1
+    )
     return machine, rows, gpus
 
 
@@ -82,7 +109,8 @@ def reference_machine() -> ReferenceMachine:
 
 
 def reference_latency(runtime: str, sequence_length: int = 128) -> LatencyMeasurement:
-    """The recorded p50 for ``runtime`` (e.g. ``"onnxruntime-int8"``) at ``sequence_length``."""
+    """The recorded batch-1 latency (p50 and p95) for ``runtime`` (e.g. ``"onnxruntime-int8"``)
+    at ``sequence_length``."""
     rows = _load()[1]
     for row in rows:
         if row.runtime == runtime and row.sequence_length == sequence_length:

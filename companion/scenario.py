@@ -7,6 +7,8 @@ on Black Friday. Rollouts go 5 → 25 → 50 → 100 %. Budget: $500 a month.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .costs.traffic import TrafficProfile
 
 __all__ = [
@@ -18,7 +20,14 @@ __all__ = [
     "MONTHLY_BUDGET_USD",
     "NIGHT_RPS",
     "P95_LATENCY_TARGET_MS",
+    "SPOT_DISCOUNT",
+    "SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH",
+    "SPOT_ON_DEMAND_BASE_INSTANCES",
+    "SPOT_REPLACEMENT_MINUTES",
+    "SPOT_REPROCESSED_FRACTION",
+    "black_friday_scenario_series",
     "day_night_traffic",
+    "scenario_series",
     "scenario_traffic",
 ]
 
@@ -30,6 +39,14 @@ NIGHT_RPS = 50.0
 BLACK_FRIDAY_RPS = 5_000.0
 CANARY_STEPS_PERCENT = (5, 25, 50, 100)
 MONTHLY_BUDGET_USD = 500.0
+
+# Spot assumptions lesson 01 teaches and the CLI uses by default (inputs, not facts: read your
+# instance type's interruption frequency in the Spot Instance Advisor).
+SPOT_DISCOUNT = 0.6
+SPOT_ON_DEMAND_BASE_INSTANCES = 1
+SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH = 2.0
+SPOT_REPLACEMENT_MINUTES = 10.0
+SPOT_REPROCESSED_FRACTION = 0.01
 
 
 def day_night_traffic(day_rps: float = DAY_RPS, night_rps: float = NIGHT_RPS) -> TrafficProfile:
@@ -43,3 +60,33 @@ def scenario_traffic(daily_requests: float = DAILY_REQUESTS) -> TrafficProfile:
     """5M requests/day with the day/night *shape* (the original gives no shape for its 5M/day;
     we keep its 20:1 day-to-night ratio, which puts the peak hour at 2.7× the average)."""
     return day_night_traffic().with_daily_requests(daily_requests)
+
+
+def _day_and_night_rps(daily_requests: float) -> tuple[float, float]:
+    hourly = scenario_traffic(daily_requests).hourly_rps()
+    return float(max(hourly)), float(min(hourly))
+
+
+def scenario_series(
+    days: int = 1, *, daily_requests: float = DAILY_REQUESTS, step_seconds: int = 15
+) -> Any:
+    """The scenario's traffic as a rate every ``step_seconds`` (for the HPA simulator): 5M
+    requests a day with the 20:1 day/night shape, i.e. :func:`scenario_traffic` step by step."""
+    from .autoscaling.traffic import day_night_series
+
+    day, night = _day_and_night_rps(daily_requests)
+    return day_night_series(days, day_rps=day, night_rps=night, step_seconds=step_seconds)
+
+
+def black_friday_scenario_series(
+    *, daily_requests: float = DAILY_REQUESTS, step_seconds: int = 15
+) -> Any:
+    """The scenario's day with the original's Black Friday spike scaled to it: the original
+    spikes to 5× its day rate (5,000 vs 1,000 req/s), so the scenario spikes to 5× its own."""
+    from .autoscaling.traffic import black_friday_series
+
+    day, night = _day_and_night_rps(daily_requests)
+    return black_friday_series(
+        peak_rps=day * BLACK_FRIDAY_RPS / DAY_RPS, day_rps=day, night_rps=night,
+        step_seconds=step_seconds,
+    )  # fmt: skip

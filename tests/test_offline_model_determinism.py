@@ -33,6 +33,8 @@ def _pinned_writers() -> bool:
         if pinned:
             pins[name.strip().lower()] = pinned.strip()
     return all(version(name).split("+")[0] == pins.get(name) for name in WRITERS)
+
+
 BUILD = (
     "import sys; from companion.optimize import build_offline_model, ensure_exported; "
     "folder = build_offline_model(sys.argv[1], sys.argv[2]); "

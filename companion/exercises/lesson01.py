@@ -46,7 +46,8 @@ q1 = NumericExercise(
     name="q1",
     question=(
         f"Black Friday peaks at {BLACK_FRIDAY_RPS:,.0f} req/s. One {Q1_INSTANCE} serves "
-        "`throughput_from_latency(68, 8, threads_per_request=2)` req/s with the int8 model. "
+        "`throughput_from_latency(p50, 8, threads_per_request=2)` req/s with the int8 model, where "
+        '`p50 = reference_latency("onnxruntime-int8", 128).p50_ms`. '
         f"How many instances do you need at a {Q1_TARGET_UTILIZATION:.0%} target utilization?"
     ),
     hint_text=(
@@ -54,7 +55,7 @@ q1 = NumericExercise(
         "and round *up* (or call `plan_fleet`)."
     ),
     solution_text=lambda: (
-        "`plan_fleet(TrafficProfile(5_000 * 86_400), throughput_from_latency(68, 8, 2), 0.7).instances`"
+        "`plan_fleet(TrafficProfile(5_000 * 86_400), throughput_from_latency(p50, 8, 2), 0.7).instances`"
         f" → ceil(5,000 / ({_q1_throughput():.1f} × 0.7)) = {_q1_expected():.0f} instances."
     ),
     expected=_q1_expected,
@@ -191,7 +192,7 @@ q3 = NumericExercise(
     question=(
         f"Two always-on {Q3_INSTANCE} instances (the high-availability minimum) cost a fixed amount "
         f"a month. An arm64 Lambda with {Q3_MEMORY_MB} MB (2 vCPUs) runs the int8 model in the "
-        "reference 68 ms, behind an HTTP API, free tier on. Above how many requests *per day* "
+        "reference p50 (`reference_latency('onnxruntime-int8', 128).p50_ms`), behind an HTTP API, free tier on. Above how many requests *per day* "
         "does the Lambda cost more than the two instances?"
     ),
     hint_text=(
@@ -200,7 +201,7 @@ q3 = NumericExercise(
     ),
     solution_text=lambda: (
         "`break_even_daily_requests(serverless_curve(scenario_traffic(), catalog.lambda_price('arm64'), "
-        "68, 3538, gateway=catalog.gateway('http')), fixed_fleet_curve(catalog.instance('c7i.2xlarge'), 2))"
+        "p50, 3538, gateway=catalog.gateway('http')), fixed_fleet_curve(catalog.instance('c7i.2xlarge'), 2))"
         f".daily_requests` → {_q3() / 1e6:.2f} million requests a day (the fleet costs ${_fleet_cost():,.2f})."
     ),
     expected=_q3,

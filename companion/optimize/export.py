@@ -86,7 +86,10 @@ def export_onnx(model: Any, folder: str | Path, filename: str = "model.onnx") ->
 def _strip_debug_metadata(path: Path) -> None:
     """Drop the exporter's per-node debugging metadata (Python stack traces with absolute paths
     of the installed packages, FX node names): without it the exported graph is the same bytes
-    wherever the packages are installed. The weights file beside it is untouched."""
+    wherever the packages are installed. Also drop the intermediate shape annotations
+    (``value_info``): ONNX Runtime infers them again, and with transformers 4.x some of them are
+    wrong (a batch dimension of the example where the hidden size belongs), which made
+    quantization's shape inference fail. The weights file beside it is untouched."""
     import onnx
 
     model = onnx.load(str(path), load_external_data=False)
@@ -94,8 +97,9 @@ def _strip_debug_metadata(path: Path) -> None:
     for graph in graphs:
         for node in graph.node:
             del node.metadata_props[:]
-    for value in [*model.graph.input, *model.graph.output, *model.graph.value_info]:
+    for value in [*model.graph.input, *model.graph.output]:
         del value.metadata_props[:]
+    del model.graph.value_info[:]
     onnx.save(model, str(path))
 
 

@@ -72,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m companion",
         description="Run ML for Pennies: cost models and prices for serving an ML model.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{cost,prices,deploy,serve}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{cost,plan,prices,deploy,serve}"
+    )
 
     cost = sub.add_parser(
         "cost",
@@ -207,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a price catalog TOML file (default: the shipped catalog)",
     )
+
+    _add_plan(sub)
 
     prices = sub.add_parser(
         "prices",
@@ -510,6 +514,112 @@ def _cost(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def _add_plan(sub: Any) -> None:
+    plan = sub.add_parser(
+        "plan",
+        help="the cheapest design that meets a p95 target and a budget (the capstone's planner)",
+        description=(
+            "Search the designs the course taught (each measured model variant on fleets of "
+            "each instance type, on-demand or spot, and on Lambda at 1-3 vCPUs), priced from the "
+            "dated catalog with the committed benchmark's latencies, and print the cheapest that "
+            "meets the p95 target and the budget, with every rejected design and why; or which "
+            "constraint cannot be met and what meeting it would cost."
+        ),
+        formatter_class=_HelpFormatter,
+    )
+    plan.set_defaults(subparser=plan)
+    plan.add_argument(
+        "--daily-requests", type=_number(float, 1), default=scenario.DAILY_REQUESTS,
+        help="requests per day (the scenario's day/night shape)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--p95-ms", type=_number(float, 1), default=scenario.P95_LATENCY_TARGET_MS,
+        help="p95 latency target in milliseconds",
+    )  # fmt: skip
+    plan.add_argument(
+        "--budget", type=_number(float, 0.01), default=scenario.MONTHLY_BUDGET_USD,
+        help="monthly budget in USD",
+    )  # fmt: skip
+    plan.add_argument(
+        "--min-instances", type=_number(int, 1), default=2,
+        help="instances a fleet keeps at least (2: one may fail without an outage)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--markdown", metavar="PATH", default=None,
+        help="also write the design document as Markdown to PATH",
+    )  # fmt: skip
+    plan.add_argument(
+        "--measurements", metavar="FILE", default=None,
+        help="a results file of `python -m companion benchmark` (default: the committed benchmark)",
+    )  # fmt: skip
+    plan.add_argument("--catalog", default=None, metavar="PATH", help="a price catalog TOML file")
+    bench = sub.add_parser(
+        "benchmark",
+        help="measure any sequence-classification model the way lesson 02 does; feeds `plan`",
+        description=(
+            "Export MODEL to ONNX, quantize it to int8, check both against PyTorch on sample "
+            "texts, and time batch-1 latency (p50/p95) of PyTorch fp32, ONNX Runtime fp32 and "
+            "int8 at each sequence length, with the machine (CPU and instruction sets). Writes "
+            "a JSON results file that `python -m companion plan --measurements FILE` accepts. "
+            "Needs the optimize extra (torch, transformers, onnxruntime)."
+        ),
+        formatter_class=_HelpFormatter,
+    )
+    bench.set_defaults(subparser=bench)
+    bench.add_argument("--model", required=True, metavar="DIR_OR_HUB_ID",
+                       help="a folder saved with save_pretrained, or a hub id (needs network)")  # fmt: skip
+    bench.add_argument(
+        "--output", required=True, metavar="FILE", help="where to write the results JSON"
+    )
+    bench.add_argument(
+        "--sequence-lengths", type=_number(int, 1), nargs="+", default=[16, 128], metavar="N",
+        help="token counts to time (capped at the model's maximum)",
+    )  # fmt: skip
+    bench.add_argument("--threads", type=_number(int, 1), default=2, help="threads per runtime")
+    bench.add_argument("--repeats", type=_number(int, 1), default=20, help="timed calls per case")
+
+
+def _benchmark(args: argparse.Namespace) -> str:
+    import json
+    from pathlib import Path
+
+    from .optimize import ModelLoadError, benchmark_model
+
+    try:
+        document = benchmark_model(
+            args.model, sequence_lengths=args.sequence_lengths, threads=args.threads,
+            repeats=args.repeats,
+        )  # fmt: skip
+    except ModelLoadError as exc:  # a usage error: said in argparse's one line
+        raise ValueError(str(exc)) from None
+    Path(args.output).write_text(json.dumps(document, indent=2) + "\n", "utf-8")
+    rows = [f"{m['variant']:>20} @ {m['sequence_length']:>4} tokens: p50 {m['p50_ms']:8.2f} ms, "
+            f"p95 {m['p95_ms']:8.2f} ms{'' if m['agrees'] else '  (disagrees: not offered to plan)'}"
+            for m in document["measurements"]]  # fmt: skip
+    return "\n".join([f"{document['architecture']} ({document['parameters']:,} parameters)", *rows,
+                      f"wrote {args.output}: python -m companion plan --measurements {args.output}"])  # fmt: skip
+
+
+def _plan(args: argparse.Namespace) -> str:
+    from pathlib import Path
+
+    from .planner import Requirements, plan
+
+    requirements = Requirements(
+        scenario_traffic(args.daily_requests), p95_target_ms=args.p95_ms,
+        monthly_budget_usd=args.budget, min_instances=args.min_instances,
+    )  # fmt: skip
+    measurements = None
+    if args.measurements:
+        from .optimize.model_benchmark import read_measurements
+
+        measurements = read_measurements(args.measurements)
+    document = plan(requirements, measurements, catalog=_catalog(args.catalog)).markdown()
+    if args.markdown:
+        Path(args.markdown).write_text(document, "utf-8")
+    return document
+
+
 def _prices(args: argparse.Namespace) -> str:
     frame = _catalog(args.catalog).instances_frame()
     if args.provider:
@@ -521,12 +631,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        handlers = {"cost": _cost, "prices": _prices, "deploy": _deploy, "serve": _serve}
+        handlers = {
+            "cost": _cost, "plan": _plan, "benchmark": _benchmark, "prices": _prices,
+            "deploy": _deploy, "serve": _serve,
+        }  # fmt: skip
         output = handlers[args.command](args)
     except (ValueError, LookupError, CatalogError) as exc:
         args.subparser.error(str(exc))
     if output:
-        print(output)
+        try:
+            print(output)
+        except BrokenPipeError:  # `... | head`: the reader left; not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

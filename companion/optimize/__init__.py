@@ -34,6 +34,7 @@ from .export import (
 )
 from .gpu import GpuMeasurement, cuda_available, gpu_benchmark, gpu_price_per_hour
 from .isolation import run_isolated
+from .model_benchmark import benchmark_model, read_measurements
 from .offline_model import (
     DEFAULT_MODEL_ID,
     LABELS,
@@ -56,6 +57,7 @@ __all__ = [
     "IsolatedStepError",
     "LatencyStats",
     "ModelLoadError",
+    "benchmark_model",
     "build_offline_model",
     "check_agreement",
     "cost_per_million_predictions",
@@ -74,6 +76,7 @@ __all__ = [
     "optimization_savings",
     "ort_session",
     "quantize_int8",
+    "read_measurements",
     "run_benchmark",
     "run_isolated",
     "runtime_variants",

@@ -1,0 +1,102 @@
+"""Choose the cheapest design that meets the p95 target and the budget, or say exactly which
+constraint cannot be met and what meeting it would cost."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..measurements import reference_latency, reference_machine
+from ..pricing import PriceCatalog, default_catalog
+from ._designs import Design, Measurement, Requirements, evaluate_designs
+
+__all__ = ["Plan", "default_measurements", "plan"]
+
+VARIANTS = ("pytorch-eager-fp32", "onnxruntime-fp32", "onnxruntime-int8")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The planner's answer: the chosen design (or ``None``), a one-line verdict, and every
+    design it considered, cheapest first."""
+
+    requirements: Requirements
+    chosen: Design | None
+    verdict: str
+    designs: tuple[Design, ...]
+
+    @property
+    def rejected(self) -> list[Design]:
+        return [d for d in self.designs if d is not self.chosen]
+
+    def _why(self, design: Design) -> str:
+        if design is self.chosen:
+            return "(chosen)"
+        return design.reason or "a cheaper design meets everything"
+
+    def markdown(self) -> str:
+        """The design document: verdict, chosen design with its evidence, rejected ones."""
+        r = self.requirements
+        lines = [
+            "# Serving design",
+            "",
+            f"Requirements: {r.traffic.daily_requests:,.0f} requests/day (peak {r.traffic.peak_rps:,.1f} req/s), "
+            f"p95 ≤ {r.p95_target_ms:g} ms, budget ${r.monthly_budget_usd:,.2f}/month, "
+            f"at least {r.min_instances} instances.",
+            "",
+            f"**Verdict:** {self.verdict}",
+            "",
+        ]
+        if self.chosen:
+            lines += [f"**Chosen:** {self.chosen.name}: ${self.chosen.monthly_cost_usd:,.2f}/month.",
+                      f"Evidence: {self.chosen.evidence}.", ""]  # fmt: skip
+        lines += ["| design | $/month | p95 ms | rejected because |", "|---|---:|---:|---|"]
+        for d in self.designs:
+            lines.append(
+                f"| {d.name} | {d.monthly_cost_usd:,.2f} | {d.p95_ms:.1f} | {self._why(d)} |"
+            )
+        return "\n".join(lines) + "\n"
+
+
+def default_measurements(sequence_length: int = 128) -> dict[str, Measurement]:
+    """The committed benchmark's batch-1 latencies (lesson 02), with their source."""
+    machine = reference_machine()
+    source = f"{machine.source}, {machine.description}, {machine.measured}"
+    measurements = {}
+    for variant in VARIANTS:
+        latency = reference_latency(variant, sequence_length)
+        measurements[variant] = Measurement(variant, latency.p50_ms, latency.p95_ms, source)
+    return measurements
+
+
+def plan(
+    requirements: Requirements,
+    measurements: Mapping[str, Measurement] | None = None,
+    catalog: PriceCatalog | None = None,
+) -> Plan:
+    """The cheapest design meeting the p95 target and the budget; if there is none, a verdict
+    that names the constraint that cannot be met and the cheapest way to meet the other."""
+    designs = evaluate_designs(
+        requirements, measurements or default_measurements(), catalog or default_catalog()
+    )
+    feasible = [d for d in designs if d.feasible]
+    meeting_slo = [d for d in designs if d.meets_slo]
+    if feasible:
+        chosen: Design | None = feasible[0]
+        verdict = f"{feasible[0].name} meets the p95 target and the budget, for the least money."
+    elif meeting_slo:
+        chosen = None
+        cheapest = meeting_slo[0]
+        verdict = (
+            f"The budget cannot be met: the cheapest design that meets the p95 target, "
+            f"{cheapest.name}, costs ${cheapest.monthly_cost_usd:,.2f}/month "
+            f"(${cheapest.monthly_cost_usd - requirements.monthly_budget_usd:,.2f} over)."
+        )
+    else:
+        chosen = None
+        fastest = min(designs, key=lambda d: d.p95_ms)
+        verdict = (
+            f"The p95 target of {requirements.p95_target_ms:g} ms cannot be met by any measured "
+            f"variant: the fastest, {fastest.name}, has a p95 of {fastest.p95_ms:.1f} ms."
+        )
+    return Plan(requirements, chosen, verdict, tuple(designs))

@@ -1,0 +1,186 @@
+"""The planner (issue 12): its choice equals a brute-force search, every rejection's reason is
+true when recomputed, more traffic or a tighter p95 never lowers the cost, and an impossible
+target is an answer, not an exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from companion import scenario
+from companion.costs import TrafficProfile, capacity_aware_cost, throughput_from_latency
+from companion.planner import (
+    Measurement,
+    PlannerInputError,
+    Requirements,
+    default_measurements,
+    evaluate_designs,
+    plan,
+)
+from companion.pricing import default_catalog
+
+CATALOG = default_catalog()
+FAST = Measurement("fast", 20.0, 30.0, "hand-made")
+SLOW = Measurement("slow", 150.0, 200.0, "hand-made")
+
+
+def requirements(daily: float = 5e6, p95: float = 100, budget: float = 500) -> Requirements:
+    return Requirements(
+        scenario.scenario_traffic(daily), p95_target_ms=p95, monthly_budget_usd=budget
+    )
+
+
+def test_a_hand_worked_fleet_is_priced_by_the_cost_model() -> None:
+    """20 ms p50 on 8 vCPUs with 2 threads each: 4 × 1000/20 = 200 req/s per instance; the
+    scenario's 157.8 req/s peak at 70 % needs 2 instances (the minimum)."""
+    designs = evaluate_designs(requirements(), {"fast": FAST}, CATALOG)
+    c7i = next(d for d in designs if d.name == "fast on 2× c7i.2xlarge")
+    instance = CATALOG.instance("c7i.2xlarge")
+    assert throughput_from_latency(20.0, 8, 2) == 200
+    expected = capacity_aware_cost(instance, scenario.scenario_traffic(), 200.0).monthly_cost_usd
+    assert c7i.monthly_cost_usd == expected == pytest.approx(2 * 0.357 * 730)
+
+
+@pytest.mark.parametrize("budget", [100, 300, 500, 800, 2_000])
+@pytest.mark.parametrize("p95", [25, 50, 100, 250])
+def test_the_choice_is_the_brute_force_cheapest_feasible_design(budget: float, p95: float) -> None:
+    measurements = {"fast": FAST, "slow": SLOW, **default_measurements()}
+    answer = plan(requirements(p95=p95, budget=budget), measurements, CATALOG)
+    everything = evaluate_designs(requirements(p95=p95, budget=budget), measurements, CATALOG)
+    feasible = [
+        d for d in everything if d.p95_ms <= p95 and d.monthly_cost_usd <= budget
+    ]  # recomputed here, not read from the designs' flags
+    if feasible:
+        assert answer.chosen is not None
+        assert answer.chosen.monthly_cost_usd == min(d.monthly_cost_usd for d in feasible)
+    else:
+        assert answer.chosen is None
+
+
+def test_every_rejection_reason_is_true_when_recomputed() -> None:
+    req = requirements(budget=700)
+    answer = plan(req, None, CATALOG)
+    assert answer.rejected
+    for design in answer.rejected:
+        over_slo = design.p95_ms > req.p95_target_ms
+        over_budget = design.monthly_cost_usd > req.monthly_budget_usd
+        assert ("over the target" in design.reason) == over_slo
+        assert ("over the budget" in design.reason) == over_budget
+        if not (over_slo or over_budget):  # feasible but dearer than the choice
+            assert answer.chosen is not None
+            assert design.monthly_cost_usd >= answer.chosen.monthly_cost_usd
+
+
+@pytest.mark.parametrize("daily", [2e5, 1e6, 5e6, 2e7])
+def test_doubling_traffic_never_lowers_the_cheapest_cost(daily: float) -> None:
+    def cheapest(volume: float) -> float:
+        designs = evaluate_designs(
+            requirements(daily=volume, budget=1e9), None or default_measurements(), CATALOG
+        )
+        return min(d.monthly_cost_usd for d in designs if d.meets_slo)
+
+    assert cheapest(2 * daily) >= cheapest(daily)
+
+
+@pytest.mark.parametrize(("loose", "tight"), [(250, 100), (100, 90), (90, 50)])
+def test_a_tighter_p95_never_lowers_the_cost(loose: float, tight: float) -> None:
+    def chosen_cost(p95: float) -> float:
+        answer = plan(
+            requirements(p95=p95, budget=1e9), {"fast": FAST, **default_measurements()}, CATALOG
+        )
+        assert answer.chosen is not None
+        return answer.chosen.monthly_cost_usd
+
+    assert chosen_cost(tight) >= chosen_cost(loose)
+
+
+def test_an_impossible_p95_is_a_clear_answer() -> None:
+    answer = plan(requirements(p95=5), None, CATALOG)
+    assert answer.chosen is None
+    assert "cannot be met by any measured variant" in answer.verdict
+    assert "88.0 ms" in answer.verdict  # the fastest measured p95 (int8, 128 tokens)
+
+
+def test_an_impossible_budget_names_what_meeting_the_target_costs() -> None:
+    answer = plan(requirements(budget=10), None, CATALOG)
+    assert answer.chosen is None and answer.verdict.startswith("The budget cannot be met")
+    cheapest = min(d.monthly_cost_usd for d in answer.designs if d.meets_slo)
+    assert f"${cheapest:,.2f}/month" in answer.verdict
+
+
+def test_the_chosen_cost_recomputes_exactly() -> None:
+    answer = plan(requirements(budget=2_000), None, CATALOG)
+    assert answer.chosen is not None and answer.chosen.strategy == "spot fleet"
+    again = plan(requirements(budget=2_000), None, CATALOG)
+    assert again.chosen == answer.chosen
+
+
+def test_the_design_document_lists_every_design_once() -> None:
+    answer = plan(requirements(budget=700), None, CATALOG)
+    text = answer.markdown()
+    assert text.count("(chosen)") == 1
+    for design in answer.designs:
+        assert text.count(f"| {design.name} |") == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("p95_target_ms", 0),
+        ("p95_target_ms", "100"),
+        ("monthly_budget_usd", -1),
+        ("min_instances", 0),
+    ],
+)
+def test_bad_requirements_are_named(field: str, value: object) -> None:
+    with pytest.raises(PlannerInputError, match=field):
+        Requirements(TrafficProfile(5e6), **{field: value})  # type: ignore[arg-type]
+
+
+def test_a_measurement_with_p95_below_p50_is_refused() -> None:
+    with pytest.raises(PlannerInputError, match="p50_ms <= p95_ms"):
+        Measurement("odd", 50.0, 40.0)
+
+
+def test_the_cli_prints_the_planners_design_document(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from companion.cli import main
+
+    target = tmp_path / "design.md"
+    assert main(["plan", "--budget", "700", "--markdown", str(target)]) == 0
+    printed = capsys.readouterr().out
+    expected = plan(requirements(budget=700)).markdown()
+    assert printed.strip() == expected.strip() == target.read_text().strip()
+
+
+def test_the_cli_help_documents_every_option(capsys) -> None:  # type: ignore[no-untyped-def]
+    from companion.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["plan", "--help"])
+    text = capsys.readouterr().out
+    for option in (
+        "--daily-requests",
+        "--p95-ms",
+        "--budget",
+        "--min-instances",
+        "--markdown",
+        "--catalog",
+    ):
+        assert option in text
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--p95-ms", "abc"],
+        ["--budget", "-5"],
+        ["--daily-requests", "nan"],
+        ["--min-instances", "0"],
+    ],
+)
+def test_bad_cli_input_is_an_argparse_error(argv: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    from companion.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["plan", *argv])
+    assert stopped.value.code == 2
+    assert "error:" in capsys.readouterr().err

@@ -184,3 +184,31 @@ def test_bad_cli_input_is_an_argparse_error(argv: list[str], capsys) -> None:  #
         main(["plan", *argv])
     assert stopped.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_sensitivity_swings_each_input_around_the_plans_base() -> None:
+    from companion.planner import sensitivity
+
+    req = requirements(budget=1e9)
+    rows = {r["input"]: r for r in sensitivity(req, None, CATALOG)}
+    base = plan(req, None, CATALOG).chosen
+    assert base is not None
+    for row in rows.values():
+        assert row["base_usd"] == base.monthly_cost_usd
+    prices = rows["prices ±20%"]
+    assert prices["low_usd"] == pytest.approx(0.8 * base.monthly_cost_usd)
+    assert prices["high_usd"] == pytest.approx(1.2 * base.monthly_cost_usd)
+    traffic = rows["traffic (requests/day) ±50%"]
+    assert traffic["low_usd"] <= base.monthly_cost_usd <= traffic["high_usd"]
+    spot = rows["spot interruptions 0 to 2× the assumption"]
+    assert spot["low_usd"] <= base.monthly_cost_usd <= spot["high_usd"]
+
+
+def test_a_swing_that_loses_the_target_ranks_widest_and_is_nan() -> None:
+    import math
+
+    from companion.planner import sensitivity
+
+    rows = sensitivity(requirements(budget=1e9), None, CATALOG)  # int8 p95 88 ms × 1.2 > 100
+    lost = [r for r in rows if math.isnan(float(r["high_usd"]))]
+    assert lost and rows[0] is lost[0]

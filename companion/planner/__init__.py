@@ -8,10 +8,11 @@ over an on-demand base) and on Lambda at 1, 2 and 3 vCPUs of memory. Every cost 
 """
 
 from ._designs import Design, Measurement, Requirements, evaluate_designs
-from ._plan import Plan, default_measurements, plan
+from ._plan import SWINGS, Plan, default_measurements, plan, sensitivity
 from .exceptions import PlannerInputError
 
 __all__ = [
+    "SWINGS",
     "Design",
     "Measurement",
     "Plan",
@@ -20,4 +21,5 @@ __all__ = [
     "default_measurements",
     "evaluate_designs",
     "plan",
+    "sensitivity",
 ]

@@ -18,7 +18,7 @@ from ..costs import (
     spot_cost,
     throughput_from_latency,
 )
-from ..pricing import PriceCatalog
+from ..pricing import GatewayPrice, InstancePrice, PriceCatalog, ServerlessPrice
 from .exceptions import PlannerInputError
 
 __all__ = ["Design", "Measurement", "Requirements", "evaluate_designs"]
@@ -55,6 +55,7 @@ class Requirements:
     monthly_budget_usd: float = scenario.MONTHLY_BUDGET_USD
     min_instances: int = 2
     target_utilization: float = 0.7
+    spot_interruptions_per_instance_month: float = scenario.SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH
 
     def __post_init__(self) -> None:
         for name in ("p95_target_ms", "monthly_budget_usd"):
@@ -84,6 +85,15 @@ class Design:
     within_budget: bool
     instances: int | None
     evidence: str
+    inputs: tuple[tuple[str, str, str], ...] = ()
+
+    def provenance(self) -> list[dict[str, str]]:
+        """Every input of this design's price: its value, and whether it is measured (with the
+        file, machine and date), a catalog price (entry, as_of, evidence, source) or an
+        assumption of the course (and where it is set)."""
+        return [
+            {"input": name, "value": value, "from": source} for name, value, source in self.inputs
+        ]
 
     @property
     def feasible(self) -> bool:
@@ -100,9 +110,24 @@ class Design:
         return "; ".join(reasons)
 
 
+def _catalog_source(entry: InstancePrice | ServerlessPrice | GatewayPrice) -> str:
+    return f"catalog: {entry.name}, as of {entry.as_of}, {entry.evidence}, {entry.source}"
+
+
+def _common_inputs(
+    requirements: Requirements, measurement: Measurement
+) -> list[tuple[str, str, str]]:
+    return [
+        ("traffic", f"{requirements.traffic.daily_requests:,.0f} requests/day, peak "
+         f"{requirements.traffic.peak_rps:,.1f} req/s", "requirement (companion.scenario by default)"),
+        ("p50 latency", f"{measurement.p50_ms:.2f} ms", f"measured: {measurement.source}"),
+        ("p95 latency", f"{measurement.p95_ms:.2f} ms", f"measured: {measurement.source}"),
+    ]  # fmt: skip
+
+
 def _fleet_designs(
     requirements: Requirements, measurement: Measurement, catalog: PriceCatalog
-) -> Iterator[tuple[str, str, float, int | None, str]]:
+) -> Iterator[tuple[str, str, float, int | None, str, list[tuple[str, str, str]]]]:
     traffic = requirements.traffic
     for name in FLEET_INSTANCES:
         instance = catalog.instance(name)
@@ -118,31 +143,39 @@ def _fleet_designs(
             f"{rps:.1f} req/s per instance (estimate from p50); {fleet.instances} instances; "
             f"one instance down: {'peak still served' if survives else 'peak NOT served'}"
         )
-        yield (
-            f"{fleet.instances}× {name}",
-            "fleet",
-            on_demand.monthly_cost_usd,
-            fleet.instances,
-            evidence,
-        )
+        inputs = [
+            *_common_inputs(requirements, measurement),
+            ("instance price", f"${instance.price_per_hour}/h", _catalog_source(instance)),
+            ("capacity per instance", f"{rps:.1f} req/s", "computed: throughput_from_latency(p50)"),
+            ("target utilization", f"{requirements.target_utilization:.0%}", "requirement"),
+        ]
+        yield (f"{fleet.instances}× {name}", "fleet", on_demand.monthly_cost_usd, fleet.instances,
+               evidence, inputs)  # fmt: skip
         spot = spot_cost(
             instance, fleet.instances, traffic, scenario.SPOT_DISCOUNT,
             on_demand_base_instances=min(scenario.SPOT_ON_DEMAND_BASE_INSTANCES, fleet.instances),
-            interruptions_per_instance_month=scenario.SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH,
+            interruptions_per_instance_month=requirements.spot_interruptions_per_instance_month,
             replacement_minutes=scenario.SPOT_REPLACEMENT_MINUTES,
             reprocessed_fraction=scenario.SPOT_REPROCESSED_FRACTION,
         )  # fmt: skip
         spot_count = fleet.instances - min(scenario.SPOT_ON_DEMAND_BASE_INSTANCES, fleet.instances)
-        interruptions = spot_count * scenario.SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH
+        interruptions = spot_count * requirements.spot_interruptions_per_instance_month
+        spot_inputs = [
+            *inputs,
+            ("spot discount", f"{scenario.SPOT_DISCOUNT:.0%}", "assumption: companion.scenario"),
+            ("spot interruptions", f"{requirements.spot_interruptions_per_instance_month:g} per "
+             "instance-month", "assumption: Requirements (companion.scenario by default)"),
+        ]  # fmt: skip
         yield (
             f"{fleet.instances}× {name}, spot", "spot fleet", spot.monthly_cost_usd, fleet.instances,
             f"{evidence}; {interruptions:g} interruptions/month assumed ({spot_count} spot)",
+            spot_inputs,
         )  # fmt: skip
 
 
 def _lambda_designs(
     requirements: Requirements, measurement: Measurement, catalog: PriceCatalog
-) -> Iterator[tuple[str, str, float, float]]:
+) -> Iterator[tuple[str, str, float, float, list[tuple[str, str, str]]]]:
     price = catalog.lambda_price("x86_64")  # arm64 is not measured: the course does not assume it
     gateway = catalog.gateway("http")
     for memory_mb in LAMBDA_MEMORY_MB:
@@ -150,7 +183,14 @@ def _lambda_designs(
         p50 = cpu_scaled_duration_ms(measurement.p50_ms, MEASURED_VCPUS, vcpus)
         p95 = cpu_scaled_duration_ms(measurement.p95_ms, MEASURED_VCPUS, vcpus)
         cost = serverless_cost(requirements.traffic, price, p50, memory_mb, gateway=gateway)
-        yield f"Lambda x86_64 {memory_mb} MB + HTTP API", "lambda", cost.monthly_cost_usd, p95
+        inputs = [
+            *_common_inputs(requirements, measurement),
+            ("Lambda price", "per GB-s and request", _catalog_source(price)),
+            ("HTTP API price", "per request", _catalog_source(gateway)),
+            ("duration", f"{p50:.1f} ms at {vcpus:.2f} vCPUs", "computed: cpu_scaled_duration_ms"),
+        ]
+        yield (f"Lambda x86_64 {memory_mb} MB + HTTP API", "lambda", cost.monthly_cost_usd, p95,
+               inputs)  # fmt: skip
 
 
 def evaluate_designs(
@@ -162,19 +202,23 @@ def evaluate_designs(
     designs = []
     for measurement in measurements.values():
         meets = measurement.p95_ms <= requirements.p95_target_ms
-        for name, strategy, cost, count, evidence in _fleet_designs(
+        for name, strategy, cost, count, evidence, inputs in _fleet_designs(
             requirements, measurement, catalog
         ):
             designs.append(Design(
                 f"{measurement.variant} on {name}", measurement.variant, strategy, cost,
                 measurement.p95_ms, meets, cost <= requirements.monthly_budget_usd, count,
                 f"p95 {measurement.p95_ms:.1f} ms measured ({measurement.source}); {evidence}",
+                tuple(inputs),
             ))  # fmt: skip
-        for name, strategy, cost, p95 in _lambda_designs(requirements, measurement, catalog):
+        for name, strategy, cost, p95, inputs in _lambda_designs(
+            requirements, measurement, catalog
+        ):
             designs.append(Design(
                 f"{measurement.variant} on {name}", measurement.variant, strategy, cost, p95,
                 p95 <= requirements.p95_target_ms, cost <= requirements.monthly_budget_usd, None,
                 f"p95 {p95:.1f} ms estimated from {measurement.p95_ms:.1f} ms on {MEASURED_VCPUS} "
                 f"vCPUs, scaled to the function's CPU share ({measurement.source})",
+                tuple(inputs),
             ))  # fmt: skip
     return sorted(designs, key=lambda d: (d.monthly_cost_usd, d.name))

@@ -3,14 +3,15 @@ constraint cannot be met and what meeting it would cost."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..measurements import reference_latency, reference_machine
 from ..pricing import PriceCatalog, default_catalog
 from ._designs import Design, Measurement, Requirements, evaluate_designs
 
-__all__ = ["Plan", "default_measurements", "plan"]
+__all__ = ["SWINGS", "Plan", "default_measurements", "plan", "sensitivity"]
 
 VARIANTS = ("pytorch-eager-fp32", "onnxruntime-fp32", "onnxruntime-int8")
 
@@ -100,3 +101,61 @@ def plan(
             f"variant: the fastest, {fastest.name}, has a p95 of {fastest.p95_ms:.1f} ms."
         )
     return Plan(requirements, chosen, verdict, tuple(designs))
+
+
+# How far each input is swung, low and high, for the tornado (multipliers of the base value).
+SWINGS: dict[str, tuple[float, float]] = {
+    "traffic (requests/day) ±50%": (0.5, 1.5),
+    "latency (p50 and p95) ±20%": (0.8, 1.2),
+    "prices ±20%": (0.8, 1.2),
+    "spot interruptions 0 to 2× the assumption": (0.0, 2.0),
+}
+
+
+def _cheapest_meeting_slo(
+    requirements: Requirements, measurements: Mapping[str, Measurement], catalog: PriceCatalog
+) -> float:
+    designs = evaluate_designs(requirements, measurements, catalog)
+    meeting = [d.monthly_cost_usd for d in designs if d.meets_slo]
+    return min(meeting) if meeting else float("nan")
+
+
+def sensitivity(
+    requirements: Requirements,
+    measurements: Mapping[str, Measurement] | None = None,
+    catalog: PriceCatalog | None = None,
+) -> list[dict[str, float | str]]:
+    """The monthly cost of the cheapest design that meets the p95 target, with each input of
+    :data:`SWINGS` moved low and high in turn (the others at their base): the rows of a tornado
+    plot, widest first. Prices scale every line item, so their swing scales the cost itself; a
+    latency swing can change which designs meet the target (NaN: none does)."""
+    measured = dict(measurements or default_measurements())
+    prices = catalog or default_catalog()
+    base = _cheapest_meeting_slo(requirements, measured, prices)
+    rows: list[dict[str, float | str]] = []
+    for name, (low, high) in SWINGS.items():
+        costs = []
+        for factor in (low, high):
+            if name.startswith("traffic"):
+                daily = requirements.traffic.daily_requests * factor
+                changed = replace(
+                    requirements, traffic=requirements.traffic.with_daily_requests(daily)
+                )
+                costs.append(_cheapest_meeting_slo(changed, measured, prices))
+            elif name.startswith("latency"):
+                scaled = {k: replace(m, p50_ms=m.p50_ms * factor, p95_ms=m.p95_ms * factor)
+                          for k, m in measured.items()}  # fmt: skip
+                costs.append(_cheapest_meeting_slo(requirements, scaled, prices))
+            elif name.startswith("prices"):
+                costs.append(base * factor)
+            else:
+                rate = requirements.spot_interruptions_per_instance_month * factor
+                changed = replace(requirements, spot_interruptions_per_instance_month=rate)
+                costs.append(_cheapest_meeting_slo(changed, measured, prices))
+        rows.append({"input": name, "low_usd": costs[0], "base_usd": base, "high_usd": costs[1]})
+
+    def width(row: dict[str, float | str]) -> float:
+        spread = abs(float(row["high_usd"]) - float(row["low_usd"]))
+        return math.inf if math.isnan(spread) else spread  # the target lost: the widest swing
+
+    return sorted(rows, key=width, reverse=True)

@@ -31,13 +31,35 @@ def requirements(daily: float = 5e6, p95: float = 100, budget: float = 500) -> R
 
 def test_a_hand_worked_fleet_is_priced_by_the_cost_model() -> None:
     """20 ms p50 on 8 vCPUs with 2 threads each: 4 × 1000/20 = 200 req/s per instance; the
-    scenario's 157.8 req/s peak at 70 % needs 2 instances (the minimum)."""
+    scenario's 157.8 req/s peak at 70 % needs 2 instances (the minimum), plus the load balancer:
+    57.87 req/s on average / 25 new connections per LCU = 2.31 LCU."""
     designs = evaluate_designs(requirements(), {"fast": FAST}, CATALOG)
     c7i = next(d for d in designs if d.name == "fast on 2× c7i.2xlarge")
     instance = CATALOG.instance("c7i.2xlarge")
     assert throughput_from_latency(20.0, 8, 2) == 200
-    expected = capacity_aware_cost(instance, scenario.scenario_traffic(), 200.0).monthly_cost_usd
-    assert c7i.monthly_cost_usd == expected == pytest.approx(2 * 0.357 * 730)
+    fleet = capacity_aware_cost(instance, scenario.scenario_traffic(), 200.0).monthly_cost_usd
+    assert fleet == pytest.approx(2 * 0.357 * 730)
+    lcus = 5e6 / 86_400 / 25
+    balancer = (0.0225 + lcus * 0.008) * 730
+    assert c7i.monthly_cost_usd == pytest.approx(fleet + balancer)
+
+
+def test_the_load_balancer_counts_the_larger_lcu_dimension() -> None:
+    from companion.planner import load_balancer_lcus
+
+    traffic = TrafficProfile(86_400 * 100)  # 100 req/s on average
+    assert load_balancer_lcus(traffic) == pytest.approx(4.0)  # 100 new connections/s ÷ 25
+    assert load_balancer_lcus(traffic, bytes_per_request=100_000) == pytest.approx(36.0)  # 36 GB/h
+
+
+def test_kubernetes_adds_the_control_plane_from_the_catalog() -> None:
+    from companion.planner import platform_charges
+
+    plain = platform_charges(scenario.scenario_traffic(), CATALOG, kubernetes=False)
+    eks = platform_charges(scenario.scenario_traffic(), CATALOG, kubernetes=True)
+    assert [c.entry.name for c in eks] == ["application-load-balancer", "eks-control-plane"]
+    assert eks[1].monthly_usd == pytest.approx(0.10 * 730)
+    assert plain == eks[:1]
 
 
 @pytest.mark.parametrize("budget", [100, 300, 500, 800, 2_000])
@@ -212,3 +234,17 @@ def test_a_swing_that_loses_the_target_ranks_widest_and_is_nan() -> None:
     rows = sensitivity(requirements(budget=1e9), None, CATALOG)  # int8 p95 88 ms × 1.2 > 100
     lost = [r for r in rows if math.isnan(float(r["high_usd"]))]
     assert lost and rows[0] is lost[0]
+
+
+def test_the_kubernetes_bill_adds_the_platform_to_the_simulated_pods() -> None:
+    from companion.planner import kubernetes_bill
+
+    bill = kubernetes_bill(CATALOG, daily_requests=5e6)
+    lines = bill.lines()
+    assert [item for item, *_ in lines][1:] == [c.description for c in bill.platform]
+    assert bill.monthly_usd == pytest.approx(sum(usd for _, usd, _ in lines))
+    assert lines[-1][1] == pytest.approx(73.0)  # EKS: $0.10/h × 730 h
+    bigger = kubernetes_bill(CATALOG, daily_requests=1e7)
+    assert (
+        bigger.pods_monthly_usd > bill.pods_monthly_usd and bigger.max_replicas > bill.max_replicas
+    )

@@ -143,7 +143,7 @@ def test_the_minimal_catalog_is_valid() -> None:
 
 
 def _all_entries(cat: PriceCatalog) -> list[Any]:
-    return [*cat.instances, *cat.serverless, *cat.gateways, *cat.spot]
+    return [*cat.instances, *cat.serverless, *cat.gateways, *cat.spot, *cat.platform]
 
 
 def test_the_shipped_catalog_loads(catalog: PriceCatalog) -> None:
@@ -165,8 +165,31 @@ def test_every_shipped_entry_is_sourced_dated_and_graded(catalog: PriceCatalog) 
         assert entry.evidence in EVIDENCE, who
 
 
+def test_the_platform_charges_are_in_the_catalog(catalog: PriceCatalog) -> None:
+    eks = catalog.platform_price("eks-control-plane")
+    alb = catalog.platform_price("application-load-balancer")
+    assert (eks.price_per_hour, alb.price_per_hour, alb.unit) == (0.10, 0.0225, "LCU")
+    assert alb.price_per_unit_hour == 0.008
+
+
+def test_a_platform_entry_missing_a_field_is_named() -> None:
+    raw = minimal_catalog()
+    raw["platform"] = [{"provider": "aws", "name": "eks-control-plane", "region": "us-east-1",
+                        "currency": "USD", "unit": "none", "price_per_unit_hour": 0.0,
+                        "as_of": date(2026, 3, 13), "source": "https://aws.amazon.com/eks/pricing/",
+                        "evidence": "corroborated"}]  # fmt: skip
+    with pytest.raises(
+        CatalogError, match=r"platform\[0\] \(aws eks-control-plane\).*price_per_hour"
+    ):
+        parse_catalog(raw)
+
+
+def test_a_catalog_without_platform_charges_still_loads() -> None:
+    assert parse_catalog(minimal_catalog()).platform == ()
+
+
 def test_every_shipped_price_is_in_usd(catalog: PriceCatalog) -> None:
-    priced = [*catalog.instances, *catalog.serverless, *catalog.gateways]
+    priced = [*catalog.instances, *catalog.serverless, *catalog.gateways, *catalog.platform]
     assert {entry.currency for entry in priced} == {"USD"}
 
 

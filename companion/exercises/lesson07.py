@@ -47,7 +47,7 @@ q1 = NumericExercise(
     question=(
         f"The budget stays at ${MONTHLY_BUDGET_USD:,.0f} a month. With the designs the planner "
         f"searches, the scenario's day/night shape and the {P95_LATENCY_TARGET_MS:g} ms p95 "
-        "target, how many requests a day can that budget serve at most?"
+        "target, how many requests a day can that budget serve at most (within 0.5%)?"
     ),
     hint_text=(
         "The cheapest design that meets the target never gets cheaper as traffic grows, so "
@@ -62,12 +62,11 @@ q1 = NumericExercise(
     ),
     expected=_volume_for_budget,
     unit="requests per day",
-    rel_tol=0.02,
+    rel_tol=0.005,
     mistakes=(
         Mistake(
-            lambda: _volume_for_budget(strategy="fleet"),
-            "that is what on-demand fleets alone can serve; spot over an on-demand base serves "
-            "more for the same money.",
+            lambda: _volume_for_budget(strategy="lambda"),
+            "that is what Lambda alone can serve for the money; a mostly-spot fleet serves more.",
         ),
         Mistake(
             lambda: 5e6 * MONTHLY_BUDGET_USD / _cheapest(5e6),

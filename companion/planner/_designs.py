@@ -19,6 +19,7 @@ from ..costs import (
     throughput_from_latency,
 )
 from ..pricing import GatewayPrice, InstancePrice, PriceCatalog, ServerlessPrice
+from ._platform import platform_charges
 from .exceptions import PlannerInputError
 
 __all__ = ["Design", "Measurement", "Requirements", "evaluate_designs"]
@@ -138,6 +139,8 @@ def _fleet_designs(
         on_demand = capacity_aware_cost(
             instance, traffic, rps, requirements.target_utilization, requirements.min_instances
         )
+        platform = platform_charges(traffic, catalog, kubernetes=False)
+        platform_usd = sum(charge.monthly_usd for charge in platform)
         survives = (fleet.instances - 1) * rps >= traffic.peak_rps
         evidence = (
             f"{rps:.1f} req/s per instance (estimate from p50); {fleet.instances} instances; "
@@ -148,8 +151,9 @@ def _fleet_designs(
             ("instance price", f"${instance.price_per_hour}/h", _catalog_source(instance)),
             ("capacity per instance", f"{rps:.1f} req/s", "computed: throughput_from_latency(p50)"),
             ("target utilization", f"{requirements.target_utilization:.0%}", "requirement"),
+            *[(c.description, f"${c.monthly_usd:,.2f}/month", c.source) for c in platform],
         ]
-        yield (f"{fleet.instances}× {name}", "fleet", on_demand.monthly_cost_usd, fleet.instances,
+        yield (f"{fleet.instances}× {name}", "fleet", on_demand.monthly_cost_usd + platform_usd, fleet.instances,
                evidence, inputs)  # fmt: skip
         spot = spot_cost(
             instance, fleet.instances, traffic, scenario.SPOT_DISCOUNT,
@@ -167,7 +171,7 @@ def _fleet_designs(
              "instance-month", "assumption: Requirements (companion.scenario by default)"),
         ]  # fmt: skip
         yield (
-            f"{fleet.instances}× {name}, spot", "spot fleet", spot.monthly_cost_usd, fleet.instances,
+            f"{fleet.instances}× {name}, spot", "spot fleet", spot.monthly_cost_usd + platform_usd, fleet.instances,
             f"{evidence}; {interruptions:g} interruptions/month assumed ({spot_count} spot)",
             spot_inputs,
         )  # fmt: skip

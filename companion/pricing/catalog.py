@@ -131,6 +131,24 @@ class GatewayPrice:
 
 
 @dataclass(frozen=True)
+class PlatformPrice:
+    """A charge that comes with a deployment, not with its traffic: a managed control plane or
+    a load balancer, per hour, with an optional usage-unit price (a load balancer's LCU-hour)."""
+
+    provider: str
+    name: str
+    region: str
+    currency: str
+    price_per_hour: float
+    unit: str
+    price_per_unit_hour: float
+    as_of: date
+    source: str
+    evidence: Evidence
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class SpotTerms:
     """What a provider documents about spot/preemptible capacity; the discount stays an input."""
 
@@ -154,6 +172,11 @@ class PriceCatalog:
     serverless: tuple[ServerlessPrice, ...]
     gateways: tuple[GatewayPrice, ...]
     spot: tuple[SpotTerms, ...]
+    platform: tuple[PlatformPrice, ...] = ()
+
+    def platform_price(self, name: str) -> PlatformPrice:
+        """A platform charge by name (``eks-control-plane``, ``application-load-balancer``)."""
+        return _find(list(self.platform), name, "platform charge", None)
 
     def instance(self, name: str, provider: str | None = None) -> InstancePrice:
         """The instance type called ``name`` (e.g. ``"c5.2xlarge"``); suggests close matches."""
@@ -236,7 +259,7 @@ class PriceCatalog:
         return dataclasses.replace(self, instances=instances)
 
 
-_Named = TypeVar("_Named", InstancePrice, ServerlessPrice, GatewayPrice)
+_Named = TypeVar("_Named", InstancePrice, ServerlessPrice, GatewayPrice, PlatformPrice)
 
 
 def _check_provider(provider: str) -> None:
@@ -280,6 +303,10 @@ _SERVERLESS_FIELDS = (
 _GATEWAY_FIELDS = (
     "provider", "name", "region", "currency", "tiers", "free_requests_per_month",
     "free_tier_months", "metering_increment_kb", "as_of", "source", "evidence",
+)  # fmt: skip
+_PLATFORM_FIELDS = (
+    "provider", "name", "region", "currency", "price_per_hour", "unit", "price_per_unit_hour",
+    "as_of", "source", "evidence",
 )  # fmt: skip
 _SPOT_FIELDS = (
     "provider", "max_discount", "typical_discounts", "interruption_notice_s", "as_of", "source",
@@ -328,7 +355,12 @@ def parse_catalog(raw: Mapping[str, Any]) -> PriceCatalog:
     )
     gateways = tuple(_gateway(e, _label("gateway", i, e)) for i, e in _entries(raw, "gateway"))
     spot = tuple(_spot(e, _label("spot", i, e)) for i, e in _entries(raw, "spot"))
-    for kind, items in (("instance", instances), ("serverless", serverless), ("gateway", gateways)):
+    platform = tuple(
+        _platform(e, _label("platform", i, e)) for i, e in _entries(raw, "platform", optional=True)
+    )
+    groups = (("instance", instances), ("serverless", serverless), ("gateway", gateways),
+              ("platform", platform))  # fmt: skip
+    for kind, items in groups:
         _no_duplicates(kind, [(x.provider, x.name) for x in items])
     _no_duplicates("spot", [(s.provider, "") for s in spot])
     return PriceCatalog(
@@ -338,12 +370,15 @@ def parse_catalog(raw: Mapping[str, Any]) -> PriceCatalog:
         serverless=serverless,
         gateways=gateways,
         spot=spot,
+        platform=platform,
     )
 
 
-def _entries(raw: Mapping[str, Any], kind: str) -> Iterable[tuple[int, Mapping[str, Any]]]:
+def _entries(
+    raw: Mapping[str, Any], kind: str, *, optional: bool = False
+) -> Iterable[tuple[int, Mapping[str, Any]]]:
     entries = raw.get(kind, [])
-    if not isinstance(entries, list) or not entries:
+    if not isinstance(entries, list) or (not entries and not optional):
         raise CatalogError(f"price catalog: no [[{kind}]] entries")
     for index, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
@@ -558,6 +593,26 @@ def _gateway(entry: Mapping[str, Any], label: str) -> GatewayPrice:
         free_tier_months=_integer(entry["free_tier_months"], "free_tier_months", label, 0),
         metering_increment_kb=_integer(
             entry["metering_increment_kb"], "metering_increment_kb", label, 0
+        ),
+        as_of=as_of,
+        source=source,
+        evidence=evidence,
+        note=str(entry.get("note", "")),
+    )
+
+
+def _platform(entry: Mapping[str, Any], label: str) -> PlatformPrice:
+    _require(entry, _PLATFORM_FIELDS, label)
+    as_of, source, evidence = _source(entry, label)
+    return PlatformPrice(
+        provider=_provider(entry, label),
+        name=_text(entry, "name", label),
+        region=_text(entry, "region", label),
+        currency=_currency(entry["currency"], label),
+        price_per_hour=_non_negative(entry["price_per_hour"], "price_per_hour", label),
+        unit=_text(entry, "unit", label),
+        price_per_unit_hour=_non_negative(
+            entry["price_per_unit_hour"], "price_per_unit_hour", label
         ),
         as_of=as_of,
         source=source,

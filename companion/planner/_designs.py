@@ -18,8 +18,8 @@ from ..costs import (
     spot_cost,
     throughput_from_latency,
 )
-from ..pricing import GatewayPrice, InstancePrice, PriceCatalog, ServerlessPrice
-from ._platform import platform_charges
+from ..pricing import PriceCatalog
+from ._platform import catalog_source, platform_charges
 from .exceptions import PlannerInputError
 
 __all__ = ["Design", "Measurement", "Requirements", "evaluate_designs"]
@@ -111,10 +111,6 @@ class Design:
         return "; ".join(reasons)
 
 
-def _catalog_source(entry: InstancePrice | ServerlessPrice | GatewayPrice) -> str:
-    return f"catalog: {entry.name}, as of {entry.as_of}, {entry.evidence}, {entry.source}"
-
-
 def _common_inputs(
     requirements: Requirements, measurement: Measurement
 ) -> list[tuple[str, str, str]]:
@@ -148,7 +144,7 @@ def _fleet_designs(
         )
         inputs = [
             *_common_inputs(requirements, measurement),
-            ("instance price", f"${instance.price_per_hour}/h", _catalog_source(instance)),
+            ("instance price", f"${instance.price_per_hour}/h", catalog_source(instance)),
             ("capacity per instance", f"{rps:.1f} req/s", "computed: throughput_from_latency(p50)"),
             ("target utilization", f"{requirements.target_utilization:.0%}", "requirement"),
             *[(c.description, f"${c.monthly_usd:,.2f}/month", c.source) for c in platform],
@@ -189,8 +185,8 @@ def _lambda_designs(
         cost = serverless_cost(requirements.traffic, price, p50, memory_mb, gateway=gateway)
         inputs = [
             *_common_inputs(requirements, measurement),
-            ("Lambda price", "per GB-s and request", _catalog_source(price)),
-            ("HTTP API price", "per request", _catalog_source(gateway)),
+            ("Lambda price", "per GB-s and request", catalog_source(price)),
+            ("HTTP API price", "per request", catalog_source(gateway)),
             ("duration", f"{p50:.1f} ms at {vcpus:.2f} vCPUs", "computed: cpu_scaled_duration_ms"),
         ]
         yield (f"Lambda x86_64 {memory_mb} MB + HTTP API", "lambda", cost.monthly_cost_usd, p95,

@@ -7,13 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..costs import TrafficProfile
-from ..pricing import PlatformPrice, PriceCatalog
+from ..pricing import GatewayPrice, InstancePrice, PlatformPrice, PriceCatalog, ServerlessPrice
 
-__all__ = ["PlatformCharge", "load_balancer_lcus", "platform_charges"]
+__all__ = ["PlatformCharge", "catalog_source", "load_balancer_lcus", "platform_charges"]
 
 HOURS_PER_MONTH = 730.0
 NEW_CONNECTIONS_PER_LCU = 25.0  # per second
 GB_PER_LCU = 1.0  # processed per hour
+
+
+def catalog_source(entry: InstancePrice | ServerlessPrice | GatewayPrice | PlatformPrice) -> str:
+    """Where a catalog price comes from, in one line: entry, date, evidence level, source."""
+    return f"catalog: {entry.name}, as of {entry.as_of}, {entry.evidence}, {entry.source}"
 
 
 @dataclass(frozen=True)
@@ -26,8 +31,7 @@ class PlatformCharge:
 
     @property
     def source(self) -> str:
-        e = self.entry
-        return f"catalog: {e.name}, as of {e.as_of}, {e.evidence}, {e.source}"
+        return catalog_source(self.entry)
 
 
 def load_balancer_lcus(traffic: TrafficProfile, bytes_per_request: float = 2_000.0) -> float:

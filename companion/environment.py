@@ -167,13 +167,14 @@ def lesson_requirements(extras: str | Sequence[str] = ()) -> list[Requirement]:
         raise ValueError(
             f"unknown extra(s) {', '.join(unknown)}; companion has {', '.join(sorted(declared))}"
         )
-    chosen = []
+    chosen: list[Requirement] = []
     for line in metadata.requires(DISTRIBUTION) or []:
         requirement = Requirement(line)
         marker = requirement.marker
         if marker is None or any(marker.evaluate({"extra": extra}) for extra in wanted):
             requirement.marker = None
-            chosen.append(requirement)
+            if str(requirement) not in map(str, chosen):  # two extras may share one (onnxruntime)
+                chosen.append(requirement)
     return chosen
 
 

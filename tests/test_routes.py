@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -35,7 +36,7 @@ def _free_port() -> int:
 def _start_course(
     prefix: list[str],
     env: dict[str, str],
-    variables: list[str] = (),  # type: ignore[assignment]
+    variables: Sequence[str] = (),
 ) -> tuple[subprocess.Popen[str], str]:
     """`make course` on a free port; returns the process and the URL it printed."""
     port = _free_port()

@@ -519,11 +519,14 @@ def _add_plan(sub: Any) -> None:
         "plan",
         help="the cheapest design that meets a p95 target and a budget (the capstone's planner)",
         description=(
-            "Search the designs the course taught (each measured model variant on fleets of "
-            "each instance type, on-demand or spot, and on Lambda at 1-3 vCPUs), priced from the "
-            "dated catalog with the committed benchmark's latencies, and print the cheapest that "
-            "meets the p95 target and the budget, with every rejected design and why; or which "
-            "constraint cannot be met and what meeting it would cost."
+            "Search the designs the course taught (each measured model variant on fixed fleets "
+            "of each instance type, on-demand, spot or under a Savings Plan; on an HPA-scaled "
+            "EKS fleet; on Lambda at 1-3 vCPUs, on demand or with provisioned concurrency), "
+            "priced whole (load balancer, EKS, NAT gateway, logs, egress) from the dated catalog "
+            "with the committed benchmark's latencies, and print the design document: the "
+            "cheapest design that meets the p95 target and the budget, what to deploy, its "
+            "availability arithmetic, rollout and budget alerts, and every rejected design and "
+            "why; or which constraint cannot be met and what meeting it would cost."
         ),
         formatter_class=_HelpFormatter,
     )
@@ -543,6 +546,19 @@ def _add_plan(sub: Any) -> None:
     plan.add_argument(
         "--min-instances", type=_number(int, 1), default=2,
         help="instances a fleet keeps at least (2: one may fail without an outage)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--zones", type=_number(int, 1), default=2,
+        help="availability zones a fleet spreads over (for the zone-loss arithmetic)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--nat-gateways", type=_number(int, 0), default=1,
+        help="NAT gateways the EKS cluster's private nodes use (0: nodes in public subnets)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--savings-plan-discount", type=_number(float, 0, 0.66), default=0.0, metavar="FRACTION",
+        help="the 1-year Compute Savings Plan rate you were quoted, e.g. 0.3 (0: no commitment "
+        "designs; AWS documents up to 0.66)",
     )  # fmt: skip
     plan.add_argument(
         "--markdown", metavar="PATH", default=None,
@@ -607,7 +623,8 @@ def _plan(args: argparse.Namespace) -> str:
 
     requirements = Requirements(
         scenario_traffic(args.daily_requests), p95_target_ms=args.p95_ms,
-        monthly_budget_usd=args.budget, min_instances=args.min_instances,
+        monthly_budget_usd=args.budget, min_instances=args.min_instances, zones=args.zones,
+        nat_gateways=args.nat_gateways, savings_plan_discount=args.savings_plan_discount,
     )  # fmt: skip
     measurements = None
     if args.measurements:

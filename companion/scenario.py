@@ -17,9 +17,12 @@ __all__ = [
     "DAILY_REQUESTS",
     "DAY_HOURS",
     "DAY_RPS",
+    "LOG_BYTES_PER_REQUEST",
     "MONTHLY_BUDGET_USD",
     "NIGHT_RPS",
     "P95_LATENCY_TARGET_MS",
+    "REQUEST_BYTES",
+    "RESPONSE_BYTES",
     "SPOT_DISCOUNT",
     "SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH",
     "SPOT_ON_DEMAND_BASE_INSTANCES",
@@ -47,6 +50,13 @@ SPOT_ON_DEMAND_BASE_INSTANCES = 1
 SPOT_INTERRUPTIONS_PER_INSTANCE_MONTH = 2.0
 SPOT_REPLACEMENT_MINUTES = 10.0
 SPOT_REPROCESSED_FRACTION = 0.01
+
+# Bytes per request the whole bill prices (assumptions, not measurements: a 128-token review is
+# about 600 characters, plus HTTP headers; the answer is a label and a score; one access-log
+# line per request on a fleet, Lambda's START/END/REPORT lines per invocation). Measure yours.
+REQUEST_BYTES = 2_000
+RESPONSE_BYTES = 200
+LOG_BYTES_PER_REQUEST = 300
 
 
 def day_night_traffic(day_rps: float = DAY_RPS, night_rps: float = NIGHT_RPS) -> TrafficProfile:

@@ -31,8 +31,9 @@ def requirements(daily: float = 5e6, p95: float = 100, budget: float = 500) -> R
 
 def test_a_hand_worked_fleet_is_priced_by_the_cost_model() -> None:
     """20 ms p50 on 8 vCPUs with 2 threads each: 4 × 1000/20 = 200 req/s per instance; the
-    scenario's 157.8 req/s peak at 70 % needs 2 instances (the minimum), plus the load balancer:
-    57.87 req/s on average / 25 new connections per LCU = 2.31 LCU."""
+    scenario's 157.8 req/s peak at 70 % needs 2 instances (the minimum), plus the load balancer
+    (57.87 req/s on average / 25 new connections per LCU = 2.31 LCU), the logs (300 bytes a
+    request, $0.50/GB) and the egress (200 bytes a request: 30.4 GB, under the 100 GB free)."""
     designs = evaluate_designs(requirements(), {"fast": FAST}, CATALOG)
     c7i = next(d for d in designs if d.name == "fast on 2× c7i.2xlarge")
     instance = CATALOG.instance("c7i.2xlarge")
@@ -41,7 +42,8 @@ def test_a_hand_worked_fleet_is_priced_by_the_cost_model() -> None:
     assert fleet == pytest.approx(2 * 0.357 * 730)
     lcus = 5e6 / 86_400 / 25
     balancer = (0.0225 + lcus * 0.008) * 730
-    assert c7i.monthly_cost_usd == pytest.approx(fleet + balancer)
+    logs = 5e6 * 730 / 24 * 300 / 1e9 * 0.50
+    assert c7i.monthly_cost_usd == pytest.approx(fleet + balancer + logs)
 
 
 def test_the_load_balancer_counts_the_larger_lcu_dimension() -> None:
@@ -56,10 +58,84 @@ def test_kubernetes_adds_the_control_plane_from_the_catalog() -> None:
     from companion.planner import platform_charges
 
     plain = platform_charges(scenario.scenario_traffic(), CATALOG, kubernetes=False)
-    eks = platform_charges(scenario.scenario_traffic(), CATALOG, kubernetes=True)
-    assert [c.entry.name for c in eks] == ["application-load-balancer", "eks-control-plane"]
+    eks = platform_charges(scenario.scenario_traffic(), CATALOG, kubernetes=True, nat_gateways=2)
+    assert [c.entry.name for c in eks] == [
+        "application-load-balancer", "eks-control-plane", "nat-gateway",
+        "cloudwatch-logs-ingestion", "data-transfer-out",
+    ]  # fmt: skip
     assert eks[1].monthly_usd == pytest.approx(0.10 * 730)
-    assert plain == eks[:1]
+    assert eks[2].monthly_usd == pytest.approx(2 * 0.045 * 730)
+    assert plain == [eks[0], *eks[3:]]
+
+
+def test_lambda_pays_no_load_balancer_but_its_logs_and_egress() -> None:
+    from companion.planner import platform_charges
+
+    charges = platform_charges(
+        scenario.scenario_traffic(), CATALOG, kubernetes=False, load_balancer=False
+    )
+    assert [c.entry.name for c in charges] == ["cloudwatch-logs-ingestion", "data-transfer-out"]
+
+
+@pytest.mark.parametrize(
+    ("daily", "egress_usd"),
+    [
+        (5e6, 0.0),  # 30.4 GB out: inside the 100 GB free
+        (5e7, (304.1666 - 100) * 0.09),  # 304 GB out: 204 GB billed at $0.09
+    ],
+)
+def test_egress_is_billed_after_the_free_allowance(daily: float, egress_usd: float) -> None:
+    from companion.planner import platform_charges
+
+    charges = platform_charges(scenario.scenario_traffic(daily), CATALOG, kubernetes=False)
+    assert charges[-1].monthly_usd == pytest.approx(egress_usd, abs=0.01)
+
+
+def test_an_hpa_fleet_pays_for_the_node_hours_it_runs() -> None:
+    """FAST gives 200 req/s per node, 140 at 70 %: the scenario's 8 day hours at 157.8 req/s
+    need 2 nodes, the night's 16 hours the 2-node floor: 48 node-hours a day."""
+    designs = evaluate_designs(requirements(), {"fast": FAST}, CATALOG)
+    hpa = next(d for d in designs if d.name == "fast on HPA on EKS, c7i.2xlarge")
+    platform = 29.94 + 73.0 + 32.85 + 22.81
+    assert hpa.monthly_cost_usd == pytest.approx(48 * 0.357 * 730 / 24 + platform, abs=0.02)
+    assert "EKS" in hpa.deploy and "HPA target 70%" in hpa.deploy
+
+
+def test_a_savings_plan_discounts_only_the_committed_instances() -> None:
+    plain = evaluate_designs(requirements(), {"fast": FAST}, CATALOG)
+    assert not [d for d in plain if "Savings Plan" in d.name]
+    req = Requirements(scenario.scenario_traffic(), savings_plan_discount=0.3)
+    designs = {d.name: d for d in evaluate_designs(req, {"fast": FAST}, CATALOG)}
+    fleet = designs["fast on 2× c7i.2xlarge"]
+    committed = designs["fast on 2× c7i.2xlarge, Savings Plan"]
+    assert fleet.monthly_cost_usd - committed.monthly_cost_usd == pytest.approx(
+        2 * 0.357 * 730 * 0.3
+    )
+    assert "1 year" in committed.evidence and "whether used or not" in committed.evidence
+
+
+def test_a_savings_plan_rate_above_the_documented_ceiling_is_refused() -> None:
+    req = Requirements(scenario.scenario_traffic(), savings_plan_discount=0.7)
+    with pytest.raises(PlannerInputError, match=r"0\.66"):
+        evaluate_designs(req, {"fast": FAST}, CATALOG)
+
+
+def test_provisioned_concurrency_covers_the_peak_and_pays_for_every_hour() -> None:
+    """FAST at 1769 MB (1 vCPU): 40 ms; the 157.8 req/s peak keeps 157.8 × 0.040 = 6.3, so 7
+    environments warm: 7 × 1769/1024 GB × 730 h × $0.0150001."""
+    designs = evaluate_designs(requirements(), {"fast": FAST}, CATALOG)
+    provisioned = next(d for d in designs if "1769 MB, 7 provisioned" in d.name)
+    on_demand = next(d for d in designs if d.name == "fast on Lambda x86_64 1769 MB + HTTP API")
+    fee = 7 * 1769 / 1024 * 730 * 0.0150001
+    assert provisioned.monthly_cost_usd > fee
+    assert "no cold starts" in provisioned.availability and "cold" in on_demand.availability
+
+
+def test_the_zone_loss_arithmetic_is_stated_for_fleets() -> None:
+    designs = evaluate_designs(requirements(), {"fast": FAST}, CATALOG)
+    fleet = next(d for d in designs if d.name == "fast on 2× c7i.2xlarge")
+    # 2 instances over 2 zones: one zone down leaves 1 × 200 req/s for a 157.8 req/s peak.
+    assert "1 remain and serve 100% of the peak" in fleet.availability
 
 
 @pytest.mark.parametrize("budget", [100, 300, 500, 800, 2_000])
@@ -79,7 +155,7 @@ def test_the_choice_is_the_brute_force_cheapest_feasible_design(budget: float, p
 
 
 def test_every_rejection_reason_is_true_when_recomputed() -> None:
-    req = requirements(budget=700)
+    req = requirements(budget=800)
     answer = plan(req, None, CATALOG)
     assert answer.rejected
     for design in answer.rejected:
@@ -137,7 +213,7 @@ def test_the_chosen_cost_recomputes_exactly() -> None:
 
 
 def test_the_design_document_lists_every_design_once() -> None:
-    answer = plan(requirements(budget=700), None, CATALOG)
+    answer = plan(requirements(budget=800), None, CATALOG)
     text = answer.markdown()
     assert text.count("(chosen)") == 1
     for design in answer.designs:
@@ -167,9 +243,9 @@ def test_the_cli_prints_the_planners_design_document(tmp_path, capsys) -> None: 
     from companion.cli import main
 
     target = tmp_path / "design.md"
-    assert main(["plan", "--budget", "700", "--markdown", str(target)]) == 0
+    assert main(["plan", "--budget", "800", "--markdown", str(target)]) == 0
     printed = capsys.readouterr().out
-    expected = plan(requirements(budget=700)).markdown()
+    expected = plan(requirements(budget=800)).markdown()
     assert printed.strip() == expected.strip() == target.read_text().strip()
 
 
@@ -243,7 +319,7 @@ def test_the_kubernetes_bill_adds_the_platform_to_the_simulated_pods() -> None:
     lines = bill.lines()
     assert [item for item, *_ in lines][1:] == [c.description for c in bill.platform]
     assert bill.monthly_usd == pytest.approx(sum(usd for _, usd, _ in lines))
-    assert lines[-1][1] == pytest.approx(73.0)  # EKS: $0.10/h × 730 h
+    assert dict((item, usd) for item, usd, _ in lines)["EKS control plane"] == pytest.approx(73.0)
     bigger = kubernetes_bill(CATALOG, daily_requests=1e7)
     assert (
         bigger.pods_monthly_usd > bill.pods_monthly_usd and bigger.max_replicas > bill.max_replicas

@@ -186,6 +186,49 @@ def test_a_platform_entry_missing_a_field_is_named() -> None:
 
 def test_a_catalog_without_platform_charges_still_loads() -> None:
     assert parse_catalog(minimal_catalog()).platform == ()
+    assert parse_catalog(minimal_catalog()).commitments == ()
+
+
+def test_the_per_gb_charges_and_their_free_allowance_are_in_the_catalog(
+    catalog: PriceCatalog,
+) -> None:
+    nat = catalog.platform_price("nat-gateway")
+    egress = catalog.platform_price("data-transfer-out")
+    logs = catalog.platform_price("cloudwatch-logs-ingestion")
+    assert (nat.price_per_hour, nat.price_per_gb) == (0.045, 0.045)
+    assert (egress.price_per_gb, egress.free_gb_per_month) == (0.09, 100)
+    assert (logs.price_per_hour, logs.price_per_gb) == (0.0, 0.50)
+
+
+def test_commitments_carry_their_ceiling_and_terms(catalog: PriceCatalog) -> None:
+    plan = catalog.commitment("compute-savings-plan")
+    assert (plan.max_discount, plan.terms_years) == (0.66, (1, 3))
+    with pytest.raises(UnknownPriceError, match="compute-savings-plan"):
+        catalog.commitment("compute-savings-plans")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"max_discount": 1.2}, "max_discount must be a fraction"),
+        ({"terms_years": []}, "terms_years must be a non-empty list"),
+        ({"terms_years": [0]}, "terms_years"),
+        ({"covers": None}, "covers"),
+    ],
+)
+def test_a_bad_commitment_entry_is_named(change: dict[str, object], message: str) -> None:
+    raw = minimal_catalog()
+    entry: dict[str, object] = {
+        "provider": "aws", "name": "compute-savings-plan", "max_discount": 0.66,
+        "terms_years": [1, 3], "covers": "EC2", "as_of": date(2026, 3, 1),
+        "source": "https://aws.amazon.com/savingsplans/", "evidence": "corroborated",
+    }  # fmt: skip
+    entry.update(change)
+    raw["commitment"] = [{k: v for k, v in entry.items() if v is not None}]
+    with pytest.raises(
+        CatalogError, match=r"commitment\[0\] \(aws compute-savings-plan\).*" + message
+    ):
+        parse_catalog(raw)
 
 
 def test_every_shipped_price_is_in_usd(catalog: PriceCatalog) -> None:

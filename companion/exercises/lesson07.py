@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..planner import Design, Requirements, plan
 from ..pricing import default_catalog
 from ..scenario import MONTHLY_BUDGET_USD, P95_LATENCY_TARGET_MS, scenario_traffic
@@ -17,6 +19,7 @@ def _designs(daily: float = 5e6, budget: float = 1e9) -> list[Design]:
     return list(plan(requirements, catalog=default_catalog()).designs)
 
 
+@lru_cache(maxsize=256)
 def _cheapest(daily: float = 5e6, strategy: str | None = None) -> float:
     """The cheapest design that meets the p95 target (of ``strategy`` if given)."""
     return min(
@@ -29,6 +32,7 @@ def _cheapest(daily: float = 5e6, strategy: str | None = None) -> float:
 # --- q1: how much traffic the budget buys -------------------------------------------------------
 
 
+@lru_cache(maxsize=8)  # a bisection of 40 plans: checked answers and mistakes reuse it
 def _volume_for_budget(budget: float = MONTHLY_BUDGET_USD, strategy: str | None = None) -> float:
     """The most requests a day whose cheapest SLO-meeting design fits ``budget`` (bisection:
     the cheapest cost never falls as traffic grows, which tests/test_planner.py checks)."""

@@ -1,5 +1,6 @@
 """Lesson 04's design priced whole: the load-tested replica (its review-sized texts) under the
-HPA for the scenario's day, on EKS, behind a load balancer."""
+HPA for the scenario's day, on EKS, behind a load balancer, with its NAT gateway, logs and
+egress."""
 
 from __future__ import annotations
 
@@ -35,10 +36,16 @@ class KubernetesBill:
 
 
 def kubernetes_bill(
-    catalog: PriceCatalog, *, daily_requests: float, node: str = "c7i.2xlarge"
+    catalog: PriceCatalog,
+    *,
+    daily_requests: float,
+    node: str = "c7i.2xlarge",
+    nat_gateways: int = 1,
 ) -> KubernetesBill:
     """Simulate the scenario's day (at ``daily_requests``) under the default HPA (70 % target,
-    2 replicas at least) with the committed load test's replica, and price it whole."""
+    2 replicas at least) with the committed load test's replica, and price it whole: the pods,
+    the load balancer, the EKS control plane, ``nat_gateways`` NAT gateways for private nodes,
+    the logs and the egress."""
     from ..autoscaling import HPAConfig, ReplicaModel, replicas_for_rps, simulate_hpa
     from ..course import committed_json
     from ..loadtest import LoadTestResult, replica_sizing
@@ -65,7 +72,9 @@ def kubernetes_bill(
     traffic = scenario_traffic(daily_requests)
     return KubernetesBill(
         pods_monthly_usd=float(summary["monthly_cost_usd"]),
-        platform=tuple(platform_charges(traffic, catalog, kubernetes=True)),
+        platform=tuple(
+            platform_charges(traffic, catalog, kubernetes=True, nat_gateways=nat_gateways)
+        ),
         max_replicas=int(summary["max_replicas"]),
         over_capacity_percent=float(summary["over_capacity_percent"]),
         tokens_note="the load test's review-sized texts, not 128 tokens",

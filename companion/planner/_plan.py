@@ -36,27 +36,51 @@ class Plan:
         return design.reason or "a cheaper design meets everything"
 
     def markdown(self) -> str:
-        """The design document: verdict, chosen design with its evidence, rejected ones."""
+        """The design document: verdict, the chosen design with its evidence, what to deploy,
+        its availability arithmetic, the rollout and the budget alerts, then every design with
+        why it lost."""
         r = self.requirements
         lines = [
             "# Serving design",
             "",
             f"Requirements: {r.traffic.daily_requests:,.0f} requests/day (peak {r.traffic.peak_rps:,.1f} req/s), "
             f"p95 ≤ {r.p95_target_ms:g} ms, budget ${r.monthly_budget_usd:,.2f}/month, "
-            f"at least {r.min_instances} instances.",
+            f"at least {r.min_instances} instances over {r.zones} zones.",
             "",
             f"**Verdict:** {self.verdict}",
             "",
         ]
         if self.chosen:
-            lines += [f"**Chosen:** {self.chosen.name}: ${self.chosen.monthly_cost_usd:,.2f}/month.",
-                      f"Evidence: {self.chosen.evidence}.", ""]  # fmt: skip
+            lines += self._chosen_sections(self.chosen)
         lines += ["| design | $/month | p95 ms | rejected because |", "|---|---:|---:|---|"]
         for d in self.designs:
             lines.append(
                 f"| {d.name} | {d.monthly_cost_usd:,.2f} | {d.p95_ms:.1f} | {self._why(d)} |"
             )
         return "\n".join(lines) + "\n"
+
+    def _chosen_sections(self, chosen: Design) -> list[str]:
+        from ..monitoring.alerts import DEFAULT_RULES
+        from ..scenario import CANARY_STEPS_PERCENT
+
+        budget = self.requirements.monthly_budget_usd
+        steps = " → ".join(f"{step}%" for step in CANARY_STEPS_PERCENT)
+        alerts = "; ".join(f"{rule.describe()} (${rule.threshold_usd(budget):,.2f})"
+                           for rule in DEFAULT_RULES)  # fmt: skip
+        return [
+            f"**Chosen:** {chosen.name}: ${chosen.monthly_cost_usd:,.2f}/month.",
+            f"Evidence: {chosen.evidence}.",
+            "",
+            f"**Deploy:** {chosen.deploy}.",
+            "",
+            f"**Availability:** {chosen.availability}.",
+            "",
+            f"**Rollout:** a canary at {steps} of traffic (lesson 05), each step held until its "
+            "error rate and p95 pass the test of lesson 05 and the sample-ratio check.",
+            "",
+            f"**Budget alerts** (lesson 06, on ${budget:,.2f}/month): {alerts}.",
+            "",
+        ]
 
 
 def default_measurements(sequence_length: int = 128) -> dict[str, Measurement]:

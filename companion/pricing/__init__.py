@@ -12,6 +12,7 @@ from .aws_price_list import (
 from .catalog import (
     KNOWN_CURRENCIES,
     KNOWN_PROVIDERS,
+    CommitmentTerms,
     GatewayPrice,
     InstancePrice,
     PlatformPrice,
@@ -36,6 +37,7 @@ __all__ = [
     "KNOWN_CURRENCIES",
     "KNOWN_PROVIDERS",
     "CatalogError",
+    "CommitmentTerms",
     "Ec2OnDemandPrice",
     "GatewayPrice",
     "InstancePrice",

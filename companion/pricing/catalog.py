@@ -23,6 +23,7 @@ from .exceptions import CatalogError, UnknownPriceError
 __all__ = [
     "KNOWN_CURRENCIES",
     "KNOWN_PROVIDERS",
+    "CommitmentTerms",
     "GatewayPrice",
     "InstancePrice",
     "PriceCatalog",
@@ -133,7 +134,9 @@ class GatewayPrice:
 @dataclass(frozen=True)
 class PlatformPrice:
     """A charge that comes with a deployment, not with its traffic: a managed control plane or
-    a load balancer, per hour, with an optional usage-unit price (a load balancer's LCU-hour)."""
+    a load balancer, per hour, with an optional usage-unit price (a load balancer's LCU-hour)
+    and an optional price per GB moved (a NAT gateway's processing, log ingestion, egress) after
+    ``free_gb_per_month``."""
 
     provider: str
     name: str
@@ -142,6 +145,25 @@ class PlatformPrice:
     price_per_hour: float
     unit: str
     price_per_unit_hour: float
+    as_of: date
+    source: str
+    evidence: Evidence
+    note: str = ""
+    price_per_gb: float = 0.0
+    free_gb_per_month: float = 0.0
+
+
+@dataclass(frozen=True)
+class CommitmentTerms:
+    """A commitment discount a provider documents (a Savings Plan): its ceiling and its terms.
+    As with spot, the discount you get for your instance, term and payment option stays an
+    input: read it in the provider's calculator."""
+
+    provider: str
+    name: str
+    max_discount: float
+    terms_years: tuple[int, ...]
+    covers: str
     as_of: date
     source: str
     evidence: Evidence
@@ -173,10 +195,15 @@ class PriceCatalog:
     gateways: tuple[GatewayPrice, ...]
     spot: tuple[SpotTerms, ...]
     platform: tuple[PlatformPrice, ...] = ()
+    commitments: tuple[CommitmentTerms, ...] = ()
 
     def platform_price(self, name: str) -> PlatformPrice:
         """A platform charge by name (``eks-control-plane``, ``application-load-balancer``)."""
         return _find(list(self.platform), name, "platform charge", None)
+
+    def commitment(self, name: str) -> CommitmentTerms:
+        """A commitment offer by name (``compute-savings-plan``, ``ec2-instance-savings-plan``)."""
+        return _find(list(self.commitments), name, "commitment offer", None)
 
     def instance(self, name: str, provider: str | None = None) -> InstancePrice:
         """The instance type called ``name`` (e.g. ``"c5.2xlarge"``); suggests close matches."""
@@ -259,7 +286,9 @@ class PriceCatalog:
         return dataclasses.replace(self, instances=instances)
 
 
-_Named = TypeVar("_Named", InstancePrice, ServerlessPrice, GatewayPrice, PlatformPrice)
+_Named = TypeVar(
+    "_Named", InstancePrice, ServerlessPrice, GatewayPrice, PlatformPrice, CommitmentTerms
+)
 
 
 def _check_provider(provider: str) -> None:
@@ -307,6 +336,9 @@ _GATEWAY_FIELDS = (
 _PLATFORM_FIELDS = (
     "provider", "name", "region", "currency", "price_per_hour", "unit", "price_per_unit_hour",
     "as_of", "source", "evidence",
+)  # fmt: skip
+_COMMITMENT_FIELDS = (
+    "provider", "name", "max_discount", "terms_years", "covers", "as_of", "source", "evidence",
 )  # fmt: skip
 _SPOT_FIELDS = (
     "provider", "max_discount", "typical_discounts", "interruption_notice_s", "as_of", "source",
@@ -358,8 +390,12 @@ def parse_catalog(raw: Mapping[str, Any]) -> PriceCatalog:
     platform = tuple(
         _platform(e, _label("platform", i, e)) for i, e in _entries(raw, "platform", optional=True)
     )
+    commitments = tuple(
+        _commitment(e, _label("commitment", i, e))
+        for i, e in _entries(raw, "commitment", optional=True)
+    )
     groups = (("instance", instances), ("serverless", serverless), ("gateway", gateways),
-              ("platform", platform))  # fmt: skip
+              ("platform", platform), ("commitment", commitments))  # fmt: skip
     for kind, items in groups:
         _no_duplicates(kind, [(x.provider, x.name) for x in items])
     _no_duplicates("spot", [(s.provider, "") for s in spot])
@@ -371,6 +407,7 @@ def parse_catalog(raw: Mapping[str, Any]) -> PriceCatalog:
         gateways=gateways,
         spot=spot,
         platform=platform,
+        commitments=commitments,
     )
 
 
@@ -614,6 +651,29 @@ def _platform(entry: Mapping[str, Any], label: str) -> PlatformPrice:
         price_per_unit_hour=_non_negative(
             entry["price_per_unit_hour"], "price_per_unit_hour", label
         ),
+        as_of=as_of,
+        source=source,
+        evidence=evidence,
+        note=str(entry.get("note", "")),
+        price_per_gb=_non_negative(entry.get("price_per_gb", 0.0), "price_per_gb", label),
+        free_gb_per_month=_non_negative(
+            entry.get("free_gb_per_month", 0.0), "free_gb_per_month", label
+        ),
+    )
+
+
+def _commitment(entry: Mapping[str, Any], label: str) -> CommitmentTerms:
+    _require(entry, _COMMITMENT_FIELDS, label)
+    as_of, source, evidence = _source(entry, label)
+    terms = entry["terms_years"]
+    if not isinstance(terms, list) or not terms:
+        raise CatalogError(f"{label}: terms_years must be a non-empty list of whole years")
+    return CommitmentTerms(
+        provider=_provider(entry, label),
+        name=_text(entry, "name", label),
+        max_discount=_discount(entry["max_discount"], "max_discount", label),
+        terms_years=tuple(_integer(t, "terms_years", label, 1) for t in terms),
+        covers=_text(entry, "covers", label),
         as_of=as_of,
         source=source,
         evidence=evidence,

@@ -6,20 +6,26 @@
 
 from .core import (
     CheckResult,
+    ChoiceQuestion,
     Exercise,
     FunctionExercise,
     Mistake,
     NumericExercise,
+    Option,
+    Quiz,
     Status,
     Text,
 )
 
 __all__ = [
     "CheckResult",
+    "ChoiceQuestion",
     "Exercise",
     "FunctionExercise",
     "Mistake",
     "NumericExercise",
+    "Option",
+    "Quiz",
     "Status",
     "Text",
 ]

@@ -16,10 +16,13 @@ from typing import Any
 
 __all__ = [
     "CheckResult",
+    "ChoiceQuestion",
     "Exercise",
     "FunctionExercise",
     "Mistake",
     "NumericExercise",
+    "Option",
+    "Quiz",
     "Status",
     "Text",
 ]
@@ -90,6 +93,7 @@ class Exercise:
     question: str
     hint_text: str
     solution_text: str | Callable[[], str]
+    design: bool = False  # a judgement or design decision, not a lookup (issue 13)
 
     def check(self, answer: Any = ...) -> CheckResult:
         """Grade ``answer``. Never raises: problems come back as a one-sentence message."""
@@ -227,3 +231,68 @@ class FunctionExercise(Exercise):
                 f"for ({shown}) it returned {got!r}; that is not what the companion computes.",
             )
         return self._result(True, self.success)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer of a multiple-choice question, and why it is right or wrong."""
+
+    text: str
+    explanation: str
+
+
+@dataclass
+class ChoiceQuestion(Exercise):
+    """A recap question: pick one letter. Every option, right or wrong, has its explanation."""
+
+    options: dict[str, Option] = field(default_factory=dict)
+    answer: str = ""
+
+    def __post_init__(self) -> None:
+        if self.answer not in self.options or len(self.options) < 2:
+            raise ValueError(f"{self.name}: the answer must be one of at least two options")
+
+    def _grade(self, answer: Any) -> CheckResult:
+        letters = ", ".join(repr(letter) for letter in self.options)
+        if not isinstance(answer, str) or answer.strip().lower() not in self.options:
+            return self._result(False, f"answer with one letter: {letters}.")
+        letter = answer.strip().lower()
+        return self._result(letter == self.answer, self.options[letter].explanation)
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{self.name}.** {self.question}", ""]
+        lines += [f"- **{letter}**: {option.text}" for letter, option in self.options.items()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        lines = [f"{self.name}. {self.question}"]
+        lines += [f"  {letter}) {option.text}" for letter, option in self.options.items()]
+        return "\n".join(lines)
+
+
+@dataclass
+class Quiz:
+    """A lesson's recap quiz: its questions shown together, checked one by one or all at once
+    (``quiz.check(r1="b", r2=...)``), each answer with its explanation."""
+
+    questions: Sequence[ChoiceQuestion]
+
+    def __getattr__(self, name: str) -> ChoiceQuestion:
+        for question in self.__dict__.get("questions", ()):
+            if question.name == name:
+                return question
+        raise AttributeError(name)
+
+    def check(self, **answers: Any) -> Text:
+        """Every question's result on its own line; unanswered ones say so."""
+        lines = [f"- {question.check(answers.get(question.name, ...))._repr_markdown_()}"
+                 for question in self.questions]  # fmt: skip
+        score = sum(bool(question.check(answers.get(question.name, ...)))
+                    for question in self.questions)  # fmt: skip
+        return Text(f"Recap: {score} of {len(self.questions)}", "\n" + "\n".join(lines))
+
+    def _repr_markdown_(self) -> str:
+        return "\n\n".join(question._repr_markdown_() for question in self.questions)
+
+    def __repr__(self) -> str:
+        return "\n\n".join(repr(question) for question in self.questions)

@@ -42,6 +42,11 @@ def tolerance(share: float, n: int = N_USERS) -> float:
     return 4 * math.sqrt(share * (1 - share) / n)
 
 
+def utf16_units(text: str) -> list[int]:
+    encoded = text.encode("utf-16-le", "surrogatepass")
+    return [int.from_bytes(encoded[i : i + 2], "little") for i in range(0, len(encoded), 2)]
+
+
 def reference_fnv1a32(units: list[int]) -> int:
     """FNV-1a 32 bit, spelled out: xor the next unit in, multiply by the prime, keep 32 bits."""
     state = 0x811C9DC5
@@ -104,10 +109,15 @@ def test_fnv_constants() -> None:
 @pytest.mark.parametrize(
     "text", ["é", "naïve-ünïcödé", "日本語のユーザー", "user-😀", "😀🎉", "mixed-ascii-é-😀-end"]
 )
-def test_non_ascii_hashes_code_points_like_the_python_sdk(text: str) -> None:
-    """growthbook-python feeds ord(c) (code points); UTF-8 bytes would be a different hash."""
-    assert fnv1a32(text) == reference_fnv1a32([ord(c) for c in text])
+def test_non_ascii_hashes_utf16_code_units_like_the_sdks(text: str) -> None:
+    """The SDKs (JavaScript, and Python since 4.0.0) feed UTF-16 code units; UTF-8 bytes would
+    be a different hash, and so would code points for characters outside the BMP."""
+    data = text.encode("utf-16-le", "surrogatepass")
+    units = [data[i] | data[i + 1] << 8 for i in range(0, len(data), 2)]
+    assert fnv1a32(text) == reference_fnv1a32(units)
     assert fnv1a32(text) != reference_fnv1a32(list(text.encode("utf-8")))
+    if any(ord(c) > 0xFFFF for c in text):
+        assert fnv1a32(text) != reference_fnv1a32([ord(c) for c in text])
 
 
 @pytest.mark.parametrize("length", [1, 31, 32, 33, 100, 1000])
@@ -115,28 +125,29 @@ def test_non_ascii_hashes_code_points_like_the_python_sdk(text: str) -> None:
 def test_fnv1a32_equals_the_definition_at_every_length(length: int, alphabet: str) -> None:
     """Short texts are masked once at the end, long ones every round: both must be FNV-1a."""
     text = (alphabet * (length // len(alphabet) + 1))[:length]
-    assert fnv1a32(text) == reference_fnv1a32([ord(c) for c in text])
+    assert fnv1a32(text) == reference_fnv1a32(utf16_units(text))
     experiment = Experiment("lengths", seed=text)
     assert experiment.bucket(text) == growthbook_hash(text, text, 2)
     expected = (
-        reference_fnv1a32([ord(c) for c in str(reference_fnv1a32([ord(c) for c in text + text]))])
-        % 10000
+        reference_fnv1a32(utf16_units(str(reference_fnv1a32(utf16_units(text + text))))) % 10000
     ) / 10000
     assert experiment.bucket(text) == expected
 
 
 @pytest.mark.parametrize(
-    ("text", "javascript_agrees"),
+    ("text", "python_sdk_before_4_agrees"),
     [
         ("naïve-ünïcödé", True),  # Basic Multilingual Plane: code point == UTF-16 code unit
         ("日本語のユーザー", True),
-        ("user-😀", False),  # beyond the BMP JavaScript's charCodeAt sees two surrogates
+        ("user-😀", False),  # beyond the BMP UTF-16 (charCodeAt) sees two surrogates
     ],
 )
-def test_where_the_javascript_sdk_differs(text: str, javascript_agrees: bool) -> None:
-    encoded = text.encode("utf-16-le")
-    utf16_units = [int.from_bytes(encoded[i : i + 2], "little") for i in range(0, len(encoded), 2)]
-    assert (fnv1a32(text) == reference_fnv1a32(utf16_units)) is javascript_agrees
+def test_where_the_old_python_sdk_differs(text: str, python_sdk_before_4_agrees: bool) -> None:
+    """We hash UTF-16 code units like the JavaScript SDK and growthbook-python 4.0.0; Python
+    SDKs before 4.0.0 hashed code points, which differ only beyond the BMP."""
+    assert fnv1a32(text) == reference_fnv1a32(utf16_units(text))
+    code_points = reference_fnv1a32([ord(c) for c in text])
+    assert (fnv1a32(text) == code_points) is python_sdk_before_4_agrees
 
 
 # getBucketRange cases GrowthBook "repairs" silently (console.error, then equal weights or a

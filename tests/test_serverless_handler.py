@@ -312,3 +312,89 @@ def test_a_missing_model_still_starts_and_answers_500(tmp_path: Path) -> None:
     assert report.responses[0]["statusCode"] == 500
     assert str(tmp_path) not in report.responses[0]["body"]
     assert report.log_lines[0]["error_type"] == "FileNotFoundError"
+
+
+# --- hostile input, by class: each class has its own stable code (issue 14) -----------------------
+
+HOSTILE_LIMITS = Limits(max_text_chars=10_000, max_texts=16, max_body_bytes=64 * 1024)
+
+
+def _nested(depth: int, opener: str) -> str:
+    if opener == "[":
+        return "[" * depth + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def _surrogate_body(prefix: str, code_point: int, raw: bool) -> bytes:
+    if raw:  # the UTF-8-style bytes of a surrogate, which json.loads(bytes) accepts
+        return (
+            b'{"text": "'
+            + prefix.encode()
+            + chr(code_point).encode("utf-8", "surrogatepass")
+            + b'"}'
+        )
+    return ('{"text": "' + prefix + f"\\u{code_point:04x}" + '"}').encode()
+
+
+HOSTILE = st.one_of(
+    st.builds(lambda d, o: ("too_deep", _nested(d, o).encode()), st.integers(33, 5_000), st.sampled_from("[{")),
+    st.builds(lambda n, field: ("number_too_large", f'{{"{field}": {"9" * n}}}'.encode()),
+              st.integers(65, 20_000), st.sampled_from(["text", "texts", "other"])),
+    st.builds(lambda p, c, raw: ("invalid_unicode", _surrogate_body(p, c, raw)),
+              st.text(alphabet="abc ", max_size=10), st.integers(0xD800, 0xDFFF), st.booleans()),
+    st.builds(lambda v: ("invalid_request", json.dumps(v).encode()),
+              st.one_of(st.lists(st.integers(), max_size=3), st.integers(), st.text(max_size=5), st.none())),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=HOSTILE, shape=st.sampled_from(sorted(SHAPES)))
+def test_each_class_of_hostile_body_gets_its_own_400(case: tuple[str, bytes], shape: str) -> None:
+    code, body = case
+    event = SHAPES[shape]("")
+    event["body"] = base64.b64encode(body).decode()
+    event["isBase64Encoded"] = True
+    predictor = FakePredictor()
+    response = make_app(predictor, limits=HOSTILE_LIMITS).handle(event)
+    assert response["statusCode"] == 400, body[:80]
+    assert json.loads(response["body"])["error"]["code"] == code
+    assert not predictor.calls
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"requestContext": {"http": None}, "body": "{}"},
+        {"requestContext": {"http": "POST"}, "body": "{}"},
+        {"requestContext": {"http": []}, "body": "{}"},
+    ],
+)
+def test_a_request_context_that_is_not_an_object_is_a_client_error(event: dict[str, Any]) -> None:
+    response = make_app().handle(event)
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["code"] == "invalid_event"
+
+
+def test_a_direct_event_nested_past_the_stack_is_a_client_error() -> None:
+    event: list[Any] = []
+    inner = event
+    for _ in range(20_000):
+        inner.append([])
+        inner = inner[0]
+    response = make_app().handle({"payload": event})
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["code"] == "invalid_event"
+
+
+def test_a_long_method_is_not_echoed_back() -> None:
+    event = http_api_event({"text": "good"}, method="X" * 100_000)
+    response = make_app().handle(event)
+    assert response["statusCode"] == 405 and len(response["body"]) < 300
+
+
+def test_a_genuine_model_fault_is_still_a_500_without_internals() -> None:
+    response = make_app(FakePredictor(fail=RuntimeError("/secret/path exploded"))).handle(
+        http_api_event({"text": "good"})
+    )
+    assert response["statusCode"] == 500
+    assert "/secret/path" not in response["body"] and "RuntimeError" not in response["body"]

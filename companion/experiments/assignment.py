@@ -10,11 +10,13 @@ What this follows (GrowthBook ``packages/sdk-js/src/util.ts`` and growthbook-pyt
 ``growthbook/core.py``; test vectors from the SDK's ``cases.json``):
 
 * **FNV-1a, 32 bit**: offset basis ``0x811C9DC5``, prime ``0x01000193``, one round per
-  character. The Python SDK feeds ``ord(c)`` (Unicode code points); the JavaScript SDK feeds
-  ``charCodeAt`` (UTF-16 code units). They agree on every character of the Basic Multilingual
-  Plane and differ only for characters beyond it (emoji, some CJK), which JavaScript sees as two
-  surrogates. We follow the **Python SDK** (code points). Neither hashes UTF-8 bytes, so
-  ``text.encode()`` is used only for ASCII text, where bytes and code points coincide.
+  UTF-16 code unit, as the JavaScript SDK's ``charCodeAt`` loop and, since 4.0.0, the Python
+  SDK. (Python SDKs before 4.0.0 fed code points, ``ord(c)``: the same on every character of the
+  Basic Multilingual Plane, different for characters beyond it, such as emoji and some CJK,
+  which UTF-16 spells as two surrogates. An id like ``"😀user"`` therefore landed in a
+  different variant in old Python SDKs than in the JavaScript SDK; now all agree.) Neither hashes
+  UTF-8 bytes, so ``text.encode()`` is used only for ASCII text, where bytes and units coincide.
+  ``tests/test_experiments_growthbook_sdk.py`` checks this against the official SDK.
 * **Hash v1** ``fnv(value + seed) % 1000 / 1000`` (biased, kept by GrowthBook for old
   experiments) and **v2** ``fnv(str(fnv(seed + value))) % 10000 / 10000`` (GrowthBook's
   "unbiased" hash). :func:`growthbook_hash` returns ``None`` for any other version, as both SDKs
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import math
 import random
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -71,12 +74,20 @@ WEIGHT_SUM_TOLERANCE = 1e-6
 _UNMASKED_MAX_LENGTH = 32
 
 
+def _code_units(text: str) -> Iterable[int]:
+    """The UTF-16 code units of ``text``, as JavaScript's ``charCodeAt`` sees them: a character
+    outside the Basic Multilingual Plane (an emoji, some CJK) is two units, a surrogate pair."""
+    if text.isascii():
+        return text.encode()  # one byte per character, equal to its code unit, and faster
+    data = text.encode("utf-16-le", "surrogatepass")
+    return struct.unpack(f"<{len(data) // 2}H", data)
+
+
 def _fnv1a32_from(state: int, text: str) -> int:
-    """Continue an FNV-1a 32-bit hash from ``state`` over the code points of ``text``.
+    """Continue an FNV-1a 32-bit hash from ``state`` over the UTF-16 code units of ``text``.
 
     FNV is a streaming hash, so ``fnv(a + b) == _fnv1a32_from(fnv(a), b)``: an experiment hashes
-    its seed once and each user id only from there on. ASCII text is iterated as bytes (equal to
-    its code points, and faster than ``ord`` per character); anything else by ``ord``.
+    its seed once and each user id only from there on.
 
     Speed: the low 32 bits of ``(h ^ unit) * prime`` depend only on the low 32 bits of ``h``
     (xor touches the low bits, and a product's low bits only its factors' low bits), so for
@@ -84,7 +95,7 @@ def _fnv1a32_from(state: int, text: str) -> int:
     up to 32 characters, where the intermediate integer stays under a thousand bits); longer
     texts mask every round so the integer cannot grow with the text.
     """
-    units: Iterable[int] = text.encode() if text.isascii() else map(ord, text)
+    units = _code_units(text)
     # Literal constants (FNV_PRIME, 2**32 - 1): this loop is the hot path of every assignment.
     if len(text) <= _UNMASKED_MAX_LENGTH:
         for unit in units:
@@ -96,7 +107,8 @@ def _fnv1a32_from(state: int, text: str) -> int:
 
 
 def fnv1a32(text: str) -> int:
-    """FNV-1a 32-bit hash of ``text``'s Unicode code points, as GrowthBook's Python SDK computes it.
+    """FNV-1a 32-bit hash of ``text``'s UTF-16 code units, as GrowthBook's SDKs compute it
+    (the JavaScript SDK always has; the Python SDK since 4.0.0, which hashed code points before).
 
     >>> fnv1a32("")
     2166136261
@@ -194,18 +206,19 @@ def _known_ids(user_ids: Sequence[str]) -> list[str]:
 
 
 def _fnv1a32_many(texts: list[str], start: int) -> npt.NDArray[np.uint64]:
-    """FNV-1a 32 bit of each text's code points, continued from ``start``, column by column.
-
-    NumPy's fixed-width unicode array stores UCS-4, i.e. exactly the code points the Python SDK
-    hashes; shorter texts are padded, and the padding is skipped using each text's length.
-    """
+    """FNV-1a 32 bit of each text's UTF-16 code units, continued from ``start``, column by
+    column: the texts are encoded as UTF-16 (little endian), padded to the longest, and the
+    padding is skipped using each text's length in code units."""
     hashes = np.full(len(texts), start, dtype=np.uint64)
     if not texts:
         return hashes
-    table = np.array(texts, dtype=np.str_)
-    width = table.dtype.itemsize // 4
-    codes = table.view(np.uint32).reshape(len(texts), width).astype(np.uint64)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    encoded = [text.encode("utf-16-le", "surrogatepass") for text in texts]
+    width = max(len(data) for data in encoded) // 2
+    if width == 0:
+        return hashes
+    padded = b"".join(data.ljust(2 * width, b"\0") for data in encoded)
+    codes = np.frombuffer(padded, dtype="<u2").reshape(len(texts), width).astype(np.uint64)
+    lengths = np.fromiter((len(data) // 2 for data in encoded), dtype=np.int64, count=len(texts))
     prime, mask = np.uint64(FNV_PRIME), np.uint64(0xFFFFFFFF)
     for column in range(width):
         active = lengths > column

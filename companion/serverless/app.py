@@ -49,7 +49,10 @@ def normalize_event(event: Any, context: Any = None) -> _Request:
         if "httpMethod" in event:  # API Gateway REST API, payload format 1.0
             method = str(event.get("httpMethod", "POST"))
         else:  # HTTP API payload 2.0 and Function URLs (the same shape)
-            method = str(request_context.get("http", {}).get("method", "POST"))
+            http = request_context.get("http")
+            if not isinstance(http, Mapping):
+                raise RequestError(400, "invalid_event", "requestContext.http must be an object")
+            method = str(http.get("method", "POST"))
         request_id = str(request_context.get("requestId") or context_id or uuid.uuid4())
         raw = event.get("body")
         if raw is None:
@@ -69,7 +72,13 @@ def normalize_event(event: Any, context: Any = None) -> _Request:
             body = raw.encode("utf-8", errors="surrogatepass")
         return _Request("http", method.upper(), body, request_id)
     # Direct invocation (aws lambda invoke, SDK, another service): the event is the payload.
-    return _Request("direct", "POST", json.dumps(event).encode(), str(context_id or uuid.uuid4()))
+    try:
+        body = json.dumps(event).encode("utf-8", errors="surrogatepass")
+    except (RecursionError, ValueError, TypeError):  # nested past the stack, or not JSON data
+        raise RequestError(
+            400, "invalid_event", "the event is not a JSON object this function can read"
+        ) from None
+    return _Request("direct", "POST", body, str(context_id or uuid.uuid4()))
 
 
 @dataclass
@@ -102,7 +111,8 @@ class InferenceApp:
             if request.method == "OPTIONS":
                 status, payload = 204, None
             elif request.method != "POST":
-                raise RequestError(405, "method_not_allowed", f"use POST, not {request.method}")
+                shown = request.method[:16] + ("…" if len(request.method) > 16 else "")
+                raise RequestError(405, "method_not_allowed", f"use POST, not {shown}")
             else:
                 texts = parse_predict_request(request.body, self.limits)
                 log.update(texts=len(texts), characters=sum(len(t) for t in texts))

@@ -7,12 +7,22 @@ code and a message that says how to fix the request.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Limits", "RequestError", "check_body_size", "parse_predict_request"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_NUMBER_CHARS",
+    "Limits",
+    "RequestError",
+    "check_body_size",
+    "json_depth",
+    "parse_predict_request",
+]
 
 
 class RequestError(ValueError):
@@ -76,6 +86,57 @@ def check_body_size(size: int, limits: Limits) -> None:
         )
 
 
+MAX_JSON_DEPTH = 32  # the contract needs 2 levels; anything deeper is not a prediction request
+MAX_NUMBER_CHARS = 64  # no field of the contract is a number; a long one is refused, not parsed
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in ``body`` (strings skipped), in C-speed
+    passes: so a deeply nested body is refused before the parser recurses into it."""
+    brackets = _STRINGS.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(itertools.accumulate(_STEP[b] for b in brackets), default=0)
+
+
+def _number(parse: Any) -> Any:
+    def checked(text: str) -> Any:
+        if len(text) > MAX_NUMBER_CHARS:
+            raise RequestError(
+                400, "number_too_large",
+                f"the body holds a number of {len(text)} characters; the limit is {MAX_NUMBER_CHARS}",
+            )  # fmt: skip
+        return parse(text)
+
+    return checked
+
+
+def _load_json(body: bytes) -> Any:
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise RequestError(
+            400, "too_deep", f"the body nests arrays or objects deeper than {MAX_JSON_DEPTH} levels"
+        )
+    try:
+        return json.loads(body, parse_int=_number(int), parse_float=_number(float))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise RequestError(
+            400, "invalid_json", f"the request body is not valid JSON ({reason})"
+        ) from None
+
+
+def _check_unicode(name: str, text: str) -> None:
+    """A lone surrogate (``"\\ud800"``, or UTF-8 bytes that encode one) is not a character."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RequestError(
+            400, "invalid_unicode",
+            f"{name} holds a lone surrogate at position {exc.start}: not a Unicode character",
+        ) from None  # fmt: skip
+
+
 def parse_predict_request(body: bytes, limits: Limits) -> list[str]:
     """The texts to classify, or a :class:`RequestError` saying what is wrong with ``body``."""
     check_body_size(len(body), limits)
@@ -83,13 +144,7 @@ def parse_predict_request(body: bytes, limits: Limits) -> list[str]:
         raise RequestError(
             400, "empty_body", 'the request body is empty; send JSON like {"text": "great product"}'
         )
-    try:
-        payload: Any = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise RequestError(
-            400, "invalid_json", f"the request body is not valid JSON ({reason})"
-        ) from None
+    payload: Any = _load_json(body)
     if not isinstance(payload, dict):
         raise RequestError(
             400,
@@ -128,6 +183,7 @@ def parse_predict_request(body: bytes, limits: Limits) -> list[str]:
             raise RequestError(
                 400, "invalid_type", f"{name} must be a string, not a JSON {_json_type(text)}"
             )
+        _check_unicode(name, text)
         if not text.strip():
             raise RequestError(400, "empty_text", f"{name} is empty; there is nothing to classify")
         if len(text) > limits.max_text_chars:

@@ -9,7 +9,8 @@ two calls at once would only fight over the same cores. Requests queue for that 
 arrived, runs ONE ``predict`` on all their texts and hands each request its own slice of the
 results, in order. While a batch runs, new requests accumulate for the next one, so under load
 batches grow by themselves and the wait adds nothing. A request with more texts than
-``max_batch_texts`` runs alone; a failing ``predict`` fails only the requests of its batch.
+``max_batch_texts`` runs alone; when a batch's ``predict`` fails, each of its requests is run
+again alone, so only a request that fails by itself gets the error.
 
 Nothing here imports starlette, uvicorn or prometheus_client.
 """
@@ -229,12 +230,15 @@ class MicroBatcher:
             predictions, started, duration = await run_on_worker(
                 self.executor, self.predict, texts, clock=self.clock
             )
-        except Exception as exc:  # fail this batch's requests; the loop keeps running
+        except Exception as exc:  # the loop keeps running
             if self.observer is not None:
                 self.observer.batch_failed(len(texts))
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(exc)
+            if len(batch) > 1:  # one bad text must not fail the others: run each alone
+                for item in batch:
+                    await self._run_batch([item])
+                return
+            if not batch[0].future.done():
+                batch[0].future.set_exception(exc)
             return
         if self.observer is not None:
             self.observer.batch_done(len(texts), duration)

@@ -99,6 +99,11 @@ Status = Literal["loading", "ready", "failed", "stopping"]
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 
 
+def _clip(text: str, limit: int = 64) -> str:
+    """A client-chosen string echoed in a message, cut to ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:300]
@@ -309,8 +314,8 @@ def create_app(
     async def readyz(request: Request) -> Response:
         if state.status == "ready":
             return JSONResponse({"status": "ready", "model_version": model_version})
-        if state.status == "failed":
-            return JSONResponse({"status": "failed", "error": state.error}, 503)
+        if state.status == "failed":  # the cause is in the log, not in a public response
+            return JSONResponse({"status": "failed", "error": "model_load_failed"}, 503)
         return JSONResponse({"status": state.status}, 503)
 
     async def metrics_endpoint(request: Request) -> Response:
@@ -373,7 +378,7 @@ def create_app(
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         request_id = _request_id(request)
-        path, method = request.url.path, request.method
+        path, method = _clip(request.url.path), _clip(request.method)
         if exc.status_code == 404:
             code = "not_found"
             message = f"no endpoint at {path}; use POST /predict, GET /healthz, /readyz or /metrics"

@@ -113,7 +113,15 @@ def test_versions_without_bundled_schemas_are_refused(version: str, message: str
 def test_a_patch_release_validates_against_its_minor_schema(
     documents: list[dict[str, Any]],
 ) -> None:
+    """No schema is bundled per patch release: v1.34.2 is checked against 1.34.0's, which the
+    error names; a valid document passes against it."""
     validate_manifests(documents, "v1.34.2")
+    broken = copy.deepcopy(documents)
+    broken[0]["spec"]["replica"] = 2  # a typo the strict schema refuses
+    with pytest.raises(ManifestValidationError) as raised:
+        validate_manifests(broken, "v1.34.2")
+    assert raised.value.kubernetes_version == "1.34.0"
+    assert any("replica" in error for error in raised.value.errors)
 
 
 # -- what gets rendered -------------------------------------------------------------------------

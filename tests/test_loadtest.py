@@ -188,3 +188,27 @@ def test_a_server_that_cannot_start_is_a_load_test_error(tmp_path: object) -> No
         ServerProcess(tmp_path, ready_timeout_s=30),
     ):  # type: ignore[arg-type]
         pass
+
+
+@pytest.mark.parametrize(
+    ("samples", "window", "cores"),
+    [
+        ([(0.0, 0.0), (1.0, 0.5), (2.0, 1.5)], (0.0, 2.0), 0.75),  # inside the window
+        ([(0.0, 0.0), (3.0, 3.0)], (1.0, 1.2), 1.0),  # a short window: the bracketing samples
+        ([(0.0, 0.0), (0.2, 0.1)], (0.0, 0.2), None),  # under half a second: no reading
+        ([], (0.0, 1.0), None),
+    ],
+)
+def test_cpu_use_is_read_from_the_samples_around_a_step(
+    samples: list[tuple[float, float]], window: tuple[float, float], cores: float | None
+) -> None:
+    """A busy machine can delay the sampler so that no sample falls inside a short step; the
+    reading then comes from the samples that bracket it, not None."""
+    import os
+
+    from companion.loadtest.runner import _CpuSampler
+
+    sampler = _CpuSampler(os.getpid())
+    sampler.samples = list(samples)
+    got = sampler.cores_between(*window)
+    assert got == (None if cores is None else pytest.approx(cores))

@@ -96,8 +96,12 @@ def test_an_unknown_size_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_hub_id_offline_says_how_to_work_offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelLoadError, match="build_offline_model"):
+    """huggingface_hub reads HF_HUB_OFFLINE once, at import: patch it where it is read, so the
+    load fails at once for the offline reason (no network retries) and the message says so."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(ModelLoadError, match=r"HF_HUB_OFFLINE.*build_offline_model"):
         load_classifier("no-such-org/no-such-model")
 
 

@@ -257,10 +257,16 @@ class _CpuSampler:
         self._thread.join()
 
     def cores_between(self, start: float, end: float) -> float | None:
-        inside = [s for s in self.samples if start <= s[0] <= end]
-        if len(inside) < 2 or inside[-1][0] - inside[0][0] < 0.5:
+        """Average cores used from ``start`` to ``end``, read from the samples that bracket the
+        window (the last one at or before it begins, the first at or after it ends), so a short
+        window or a busy machine that delayed the sampler still gets a reading."""
+        if not self.samples:
             return None
-        (t0, c0), (t1, c1) = inside[0], inside[-1]
+        before = [s for s in self.samples if s[0] <= start] or self.samples[:1]
+        after = [s for s in self.samples if s[0] >= end] or self.samples[-1:]
+        (t0, c0), (t1, c1) = before[-1], after[0]
+        if t1 - t0 < 0.5:
+            return None
         return (c1 - c0) / (t1 - t0)
 
 

@@ -230,8 +230,20 @@ def load_classifier(model: str | Path = DEFAULT_MODEL_ID) -> tuple[Any, Any]:
         tokenizer = AutoTokenizer.from_pretrained(source)
         classifier = AutoModelForSequenceClassification.from_pretrained(source).eval()
     except OSError as exc:
+        cause = (
+            "the hub is switched off (HF_HUB_OFFLINE) and it is not in the local cache"
+            if _hub_offline()
+            else f"{exc.__class__.__name__}: no such model, or no network"
+        )
         raise ModelLoadError(
-            f"could not load {source!r} ({exc.__class__.__name__}). Offline? Build a model of the "
-            "same architecture with companion.optimize.build_offline_model(folder) and load the folder."
+            f"could not load {source!r}: {cause}. Build a model of the same architecture with "
+            "companion.optimize.build_offline_model(folder) and load the folder."
         ) from exc
     return classifier, tokenizer
+
+
+def _hub_offline() -> bool:
+    """Whether huggingface_hub runs offline: it reads HF_HUB_OFFLINE once, at import."""
+    from huggingface_hub import constants
+
+    return bool(getattr(constants, "HF_HUB_OFFLINE", False))

@@ -8,14 +8,16 @@ lesson map, each lesson's badge cell and each lesson's setup cell
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
-__all__ = ["Course", "Lesson", "committed_json", "load_course"]
+__all__ = ["Course", "Lesson", "StudyTime", "committed_json", "load_course", "study_time"]
 
 
 BADGE_IMAGES = {"colab": "images/open-in-colab.svg", "binder": "images/launch-binder.svg"}
@@ -56,6 +58,42 @@ class Lesson:
     title: str
     learn: str
     extras: tuple[str, ...] = ()
+    prerequisites: str = ""
+
+
+WORDS_PER_MINUTE = 200
+SECONDS_PER_CODE_LINE = 6
+MINUTES_PER_EXERCISE = 5
+
+
+@dataclass(frozen=True)
+class StudyTime:
+    """A lesson's estimated study time: words read at 200 a minute, code lines at 6 seconds
+    each, 5 minutes per exercise (the recap quiz counts as one exercise)."""
+
+    words: int
+    code_lines: int
+    exercises: int
+
+    @property
+    def minutes(self) -> float:
+        return (self.words / WORDS_PER_MINUTE + self.code_lines * SECONDS_PER_CODE_LINE / 60
+                + self.exercises * MINUTES_PER_EXERCISE)  # fmt: skip
+
+
+def study_time(cells: Sequence[Mapping[str, Any]]) -> StudyTime:
+    """Count a notebook's cells (as nbformat or JSON dicts): Markdown words, non-blank code
+    lines (the generated setup cell is run, not read, so it is left out), and exercises (one
+    per ``ex.qN.check(`` cell, one for the ``ex.quiz.check(`` recap)."""
+    words = code_lines = exercises = 0
+    for cell in cells:
+        text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            words += len(re.findall(r"[A-Za-z0-9][\w'’.,%$/-]*", text))
+        elif "setup" not in cell.get("metadata", {}).get("tags", []):
+            code_lines += sum(1 for line in text.splitlines() if line.strip())
+            exercises += len(re.findall(r"\bex\.(?:q\d+|quiz)\.check\(", text))
+    return StudyTime(words, code_lines, exercises)
 
 
 @dataclass(frozen=True)
@@ -92,15 +130,20 @@ class Course:
         """The lesson's first code cell, for its extras."""
         return SETUP_CELL.format(repository_url=self.repository_url, extras=",".join(lesson.extras))
 
-    def lesson_map(self) -> str:
-        """The README's lesson table, in Markdown."""
-        rows = [
-            "| Lesson | What you learn | Open |",
-            "| --- | --- | --- |",
-        ]
+    def lesson_map(self, study: Mapping[str, StudyTime] | None = None) -> str:
+        """The README's lesson table, in Markdown; with ``study`` (per lesson file), the
+        prerequisites and the estimated study time too."""
+        if study is None:
+            rows = ["| Lesson | What you learn | Open |", "| --- | --- | --- |"]
+        else:
+            rows = ["| Lesson | What you learn | You need | Study time | Open |",
+                    "| --- | --- | --- | ---: | --- |"]  # fmt: skip
         for lesson in self.lessons:
+            extra = ""
+            if study is not None:
+                extra = f" {lesson.prerequisites} | ≈ {study[lesson.file].minutes:.0f} min |"
             rows.append(
-                f"| [{lesson.title}](lessons/{lesson.file}) | {lesson.learn} | "
+                f"| [{lesson.title}](lessons/{lesson.file}) | {lesson.learn} |{extra} "
                 f"[Colab]({self.colab_url(lesson)}) · [Binder]({self.binder_url(lesson)}) |"
             )
         return "\n".join(rows)

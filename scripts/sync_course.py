@@ -15,19 +15,19 @@ from pathlib import Path
 
 import nbformat
 
-from companion.course import Course, Lesson, load_course
+from companion.course import Course, Lesson, StudyTime, load_course, study_time
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- lesson-map:start -->", "<!-- lesson-map:end -->"
 BADGE_TAG, SETUP_TAG = "badges", "setup"
 
 
-def render_readme(readme: str, course: Course) -> str:
+def render_readme(readme: str, course: Course, study: dict[str, StudyTime]) -> str:
     if START not in readme or END not in readme:
         raise SystemExit(f"README.md needs the markers {START} and {END}")
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{course.lesson_map()}\n{END}{tail}"
+    return f"{head}{START}\n{course.lesson_map(study)}\n{END}{tail}"
 
 
 def _tagged(notebook: nbformat.NotebookNode, tag: str) -> int | None:
@@ -66,7 +66,11 @@ def main() -> int:
     stale = []
     readme = ROOT / "README.md"
     current = readme.read_text("utf-8")
-    wanted = render_readme(current, course)
+    study = {
+        lesson.file: study_time(nbformat.read(ROOT / "lessons" / lesson.file, as_version=4).cells)
+        for lesson in course.lessons
+    }
+    wanted = render_readme(current, course, study)
     if wanted != current:
         stale.append("README.md (lesson map)")
         if not args.check:

@@ -204,3 +204,24 @@ def test_every_result_a_lesson_reads_is_package_data() -> None:
     for name in named:
         assert (ROOT / "companion/data/results" / name).is_file()
     assert "data/results/*.json" in patterns
+
+
+def test_study_time_counts_words_code_lines_and_exercises() -> None:
+    from companion.course import study_time
+
+    cells = [
+        {"cell_type": "markdown", "source": "word " * 400, "metadata": {}},  # 2 minutes
+        {"cell_type": "code", "source": "import x\n\nx.y()\n", "metadata": {"tags": ["setup"]}},
+        {"cell_type": "code", "source": "a = 1\n\nb = 2\n" * 10, "metadata": {}},  # 20 lines: 2 min
+        {"cell_type": "code", "source": "ex.q1.check(a)", "metadata": {}},  # 1 line, 5 min
+        {"cell_type": "code", "source": ["ex.quiz.check(\n", "r1=...)"], "metadata": {}},  # 2, 5
+    ]
+    estimate = study_time(cells)
+    assert (estimate.words, estimate.code_lines, estimate.exercises) == (400, 23, 2)
+    assert estimate.minutes == pytest.approx(2 + 23 * 6 / 60 + 2 * 5)
+
+
+def test_the_readme_states_each_lessons_study_time_and_prerequisites() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "| Lesson | What you learn | You need | Study time | Open |" in readme
+    assert "words read at 200 a minute" in readme

@@ -6,6 +6,7 @@ import math
 import re
 
 import pytest
+from scipy.optimize import brentq
 
 from companion import environment
 from companion.costs import (
@@ -48,9 +49,10 @@ INT8_P50_MS = 71.2399715000629
 
 
 def _lesson01_q1() -> float:
-    return plan_fleet(
+    instances = plan_fleet(
         TrafficProfile(5_000 * 86_400), throughput_from_latency(INT8_P50_MS, 8, 2), 0.7
     ).instances
+    return instances * default_catalog().instance("c7i.2xlarge").price_per_hour * 24
 
 
 def _lesson01_q2() -> float:
@@ -79,17 +81,39 @@ def _lesson01_q3() -> float:
     ).daily_requests
 
 
+def _lesson01_q4() -> float:
+    """The larger of the two volumes $500 buys: the Lambda's (cost = budget on its curve) and
+    the c5.2xlarge fleet's (as many instances as the budget pays, at 70% of the peak hour)."""
+    catalog = default_catalog()
+    curve = serverless_curve(
+        scenario_traffic(),
+        catalog.lambda_price("x86_64"),
+        INT8_P50_MS,
+        3538,
+        gateway=catalog.gateway("http"),
+    )
+    lam = float(brentq(lambda daily: curve(daily) - 500, 1e3, 1e9, xtol=1e-3))
+    c5 = catalog.instance("c5.2xlarge")
+    fleet_size = math.floor(500 / (c5.price_per_hour * 730))
+    fleet = (
+        fleet_size * throughput_from_latency(INT8_P50_MS, 8, 2) * 0.7 / scenario_traffic(1).peak_rps
+    )
+    return max(lam, fleet)
+
+
 EXERCISES = {
     "lesson00.q1": lesson00.q1,
     "lesson01.q1": lesson01.q1,
     "lesson01.q2": lesson01.q2,
     "lesson01.q3": lesson01.q3,
+    "lesson01.q4": lesson01.q4,
 }
 SOLUTIONS = {
     "lesson00.q1": _lesson00_q1,
     "lesson01.q1": _lesson01_q1,
     "lesson01.q2": _lesson01_q2,
     "lesson01.q3": _lesson01_q3,
+    "lesson01.q4": _lesson01_q4,
 }
 MISTAKES = [
     pytest.param(key, index, id=f"{key}-mistake{index}")
@@ -99,11 +123,17 @@ MISTAKES = [
 
 
 def test_hand_values_of_the_solutions():
-    # 365 x 24 / 12 = 730; ceil(5,000 / (4,000 / 71.24 x 0.7)) = ceil(127.2) = 128.
+    # 365 x 24 / 12 = 730; ceil(5,000 / (4,000 / 71.24 x 0.7)) = ceil(127.2) = 128 instances,
+    # x $0.357/h (the catalog's c7i.2xlarge) x 24 h = $1,096.70 for the Black Friday day.
     assert _lesson00_q1() == 730
-    assert _lesson01_q1() == math.ceil(5_000 / (4_000 / 71.24 * 0.7)) == 128
+    assert math.ceil(5_000 / (4_000 / 71.24 * 0.7)) == 128
+    assert round(_lesson01_q1(), 2) == round(128 * 0.357 * 24, 2) == 1_096.70
     assert round(_lesson01_q2(), 2) == 38.47
     assert 3.7e6 < _lesson01_q3() < 3.9e6
+    # q4: two c5.2xlarge cost 2 x 0.34 x 730 = $496.40 (a third busts $500) and carry
+    # 2 x 56.15 x 0.7 = 78.6 req/s at the peak hour, 2.73x the average: about 2.49M a day.
+    # The x86 Lambda's cost reaches $500 at about 3.12M a day, so the Lambda serves more.
+    assert 3.11e6 < _lesson01_q4() < 3.13e6
 
 
 @pytest.mark.parametrize("key", EXERCISES)
@@ -113,8 +143,12 @@ def test_the_solution_passes(key):
     assert result.status is Status.CORRECT
 
 
-def test_lesson01_q1_accepts_a_whole_float():
-    assert lesson01.q1.check(128.0)
+def test_a_fraction_of_an_instance_is_not_a_whole_number() -> None:
+    count = NumericExercise("qx", "?", "hint", "solution", expected=lambda: 128, integer=True)
+    assert count.check(128.0)
+    result = count.check(121.5)
+    assert result.status is Status.INCORRECT
+    assert "whole number" in result.message
 
 
 @pytest.mark.parametrize("key", EXERCISES)
@@ -161,7 +195,6 @@ def test_wrong_types_get_one_sentence(key, answer):
         pytest.param("lesson00.q1", 1_000.0, "too high", id="too high"),
         pytest.param("lesson00.q1", 10.0, "too low", id="too low"),
         pytest.param("lesson00.q1", math.nan, "NaN", id="nan"),
-        pytest.param("lesson01.q1", 121.5, "whole number", id="fraction of an instance"),
         pytest.param("lesson01.q1", True, "not a bool", id="bool"),
     ],
 )
@@ -325,7 +358,7 @@ def test_environment_version_of_an_absent_distribution_is_none():
 @pytest.mark.parametrize(
     ("key", "make"),
     [
-        pytest.param("lesson01.q1", "int64", id="np.int64 instance count"),
+        pytest.param("lesson01.q1", "float64", id="np.float64 USD"),
         pytest.param("lesson00.q1", "float32", id="np.float32 hours"),
     ],
 )

@@ -13,9 +13,8 @@ from companion.exercises import lesson03 as l03
 from companion.exercises import lesson04 as l04
 from companion.exercises import lesson05 as l05
 from companion.optimize import cost_per_million_predictions, instance_speed_at_target
-from companion.optimize.benchmark import distilbert_forward_flops
 from companion.pricing import default_catalog
-from companion.serverless.tuning import evaluate_size, tune
+from companion.serverless.tuning import evaluate_size
 
 
 def pad_to_longest(
@@ -29,15 +28,20 @@ def pad_to_longest(
 
 
 def fnv1a_by_hand(text: str) -> int:
+    data = text.encode("utf-16-le", "surrogatepass")  # UTF-16 code units, as charCodeAt
     value = 0x811C9DC5
-    for char in text:
-        value ^= ord(char)
+    for i in range(0, len(data), 2):
+        value ^= data[i] | data[i + 1] << 8
         value = (value * 0x01000193) & 0xFFFFFFFF
     return value
 
 
 SOLUTIONS: list[tuple[Any, Any]] = [
-    (l02.q1, distilbert_forward_flops(64) / 1e9),
+    # Lesson 02, q1 worked by hand from the committed benchmark: at a 75 ms p95 nothing serves
+    # 128 tokens (int8's p95 is 88 ms); at 64, fp32 (64.3 ms) and int8 (43.1 ms) do, and int8
+    # serves 29.108 seq/s per 2-thread worker, × 4 workers on 8 vCPUs = 116.43 req/s, so
+    # $0.357/h / (116.43 × 3,600) × 1e6 = $0.8517 per million.
+    (l02.q1, cost_per_million_predictions(0.357, 29.108261 * 4)),
     (
         l02.q2,
         instance_speed_at_target(
@@ -45,36 +49,39 @@ SOLUTIONS: list[tuple[Any, Any]] = [
         ).requests_per_second,
     ),
     (l02.q3, pad_to_longest),
+    # q4: at a 125 ms p95 both layouts qualify (1 thread: 120.8 ms, 2 threads: 70.4 ms);
+    # eight 1-thread workers serve 8 × 8.5538 = 68.43 req/s, four 2-thread ones 4 × 15.399 = 61.6.
+    (l02.q4, 8 * 8.553835),
     (
-        l02.q4,
-        cost_per_million_predictions(
-            default_catalog().instance("c7i.2xlarge").price_per_hour, 60, 0.25
-        ),
-    ),
-    (l03.q1, 413),
-    (
-        l03.q2,
+        l03.q1,
         evaluate_size(2048, 61.3, default_catalog().lambda_price("x86_64")).cost_per_million_usd,
     ),
-    (
-        l03.q3,
-        tune(
-            l03.DURATIONS,
-            default_catalog().lambda_price("x86_64"),
-            strategy="cost",
-            p95_target_ms=100,
-        ).best.memory_mb,
-    ),
-    # Lesson 04, worked by hand: ceil(85 / 60 × 5) = ceil(7.08) = 8; max(6 + 4, ceil(6 × 2)) = 12;
-    # the last "keep 10" recommendation (585 s) leaves the 300 s window at 885 s = drop + 285 s.
-    (l04.q1, 8),
-    (l04.q2, 12),
+    # Lesson 03, q2 by hand: p95 120.753 ms at 1 vCPU, 70.416 ms at 2, linear in 1 / vCPUs:
+    # d = 120.753 + 100.674 × (1/v − 1) ≤ 80 → 1/v ≤ 0.59520 → v ≥ 1.68010 → ≥ 2,972.1 MB → 2,973.
+    (l03.q2, 2973),
+    # q3: the x86 pick bills 71 ms at 3,538 MB; arm64's GB-s is 1.33334e-5 against 1.66667e-5,
+    # so arm64 may bill 71 × 1.66667 / 1.33334 = 88.75 ms → 88 whole ms.
+    (l03.q3, 88),
+    # q4: the all-warm month is $797.43 and each 1% of cold starts adds $50.79 (the lesson's
+    # table), so 2% of the bill ($15.95) buys 15.95 / 50.79 = 0.314% cold starts.
+    (l03.q4, 0.314),
+    # Lesson 04, worked by hand: the 6 starting pods count at 0 %, int(220 × 10 / 16) = 137 %,
+    # ceil(137 / 70 × 16) = ceil(31.3) = 32; max(17 + 4, 17 × 2) = 34; the last "keep 10"
+    # recommendation (585 s) leaves the 300 s window at 885 s = drop + 285 s; q4: Black Friday
+    # at target 81 % costs $170.83 a month with 0.39 % of requests over capacity, the cheapest
+    # target under 1 % (83 %, the highest under 1 %, costs $173.53).
+    (l04.q1, 32),
+    (l04.q2, 34),
     (l04.q3, 285),
-    # Lesson 05: FNV-1a written out; chi² = 2 × 600² / 50,000 = 14.4 with 1 degree of freedom
-    # → p = 1.48e-4 (scipy.stats.chi2.sf(14.4, 1)); Cohen's h sample size for 2 % → 3 %.
+    (l04.q4, 170.83),
+    # Lesson 05: FNV-1a written out; 100,000 users at 95/5 expect 95,000 and 5,000, each arm is
+    # 310 off: chi² = 310² / 95,000 + 310² / 5,000 = 20.23 with 1 degree of freedom → p = 6.86e-6
+    # (scipy.stats.chi2.sf(20.23, 1)); Cohen's h sample size for 0.5 % → 1 %; q4: the first
+    # analysis with the split's p-value under 0.001 is at 3,240 s (50 % stage, p = 1.4e-4).
     (l05.q1, fnv1a_by_hand),
-    (l05.q2, 1.4780e-4),
-    (l05.q3, 3789),
+    (l05.q2, 6.861e-6),
+    (l05.q3, 4541),
+    (l05.q4, 3240),
 ]
 
 
@@ -101,11 +108,14 @@ NUMERIC_MISTAKES = [
         l03.q1,
         l03.q2,
         l03.q3,
+        l03.q4,
         l04.q1,
         l04.q2,
         l04.q3,
+        l04.q4,
         l05.q2,
         l05.q3,
+        l05.q4,
     )
     for mistake in exercise.mistakes
 ]
@@ -134,6 +144,18 @@ def test_pad_to_longest_mistakes_are_named(wrong: Any, message: str) -> None:
 def test_fnv1a_mistakes_are_named(wrong: Any, message: str) -> None:
     result = l05.q1.check(wrong)
     assert (result.status, result.message) == (Status.INCORRECT, message)
+
+
+def test_the_srm_gate_halts_the_suspicious_rollout_where_lesson_05_q4_says() -> None:
+    from companion.experiments import ArmProfile, RolloutPlan, simulate_rollout
+
+    gated = simulate_rollout(
+        ArmProfile(0.01, 50.0), ArmProfile(0.01, 50.0), plan=RolloutPlan(),
+        seed=l05.Q4_SEED, broken_assignment=l05.Q4_BROKEN_ASSIGNMENT,
+    )  # fmt: skip
+    assert l05.suspicious_rollout().outcome == "promoted"
+    assert (gated.outcome, gated.end_time_s) == ("halted", l05.q4.expected())
+    assert "sample ratio mismatch" in gated.decisive_event.reason
 
 
 def test_a_function_returning_numpy_arrays_is_accepted() -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from companion.exercises import Status
 from companion.exercises import lesson06 as l06
+from companion.monitoring import detect_anomalies
 
 
 def month_to_date_period(today: date) -> tuple[date, date]:
@@ -26,6 +28,12 @@ SOLUTIONS: list[tuple[Any, Any]] = [
     # 0.25 | 0.35 0.35 0.45 0.45 0.55 0.65 26.85, MAD = (0.25 + 0.35) / 2 = 0.30;
     # z = (19.40 − 14.15) / (1.4826 × 0.30) = 5.25 / 0.44478 = 11.80.
     (l06.q3, 11.80),
+    # Saturday 10 October, the first weekend day with 7 days of history (1 to 9 October), sorted:
+    # 12.92 12.97 13.40 13.79 | 13.89 | 13.96 14.28 17.17 19.30, median = 13.894; |cost - median|
+    # sorted: 0.00 0.06 0.10 0.38 | 0.49 | 0.93 0.98 3.28 5.41, MAD = 0.4917;
+    # z = (19.296 - 13.894) / (1.4826 x 0.4917) = 5.402 / 0.7291 = 7.41, the highest ordinary z
+    # (the load test on 21 October scores 14.18).
+    (l06.q4, 7.41),
 ]
 
 
@@ -44,7 +52,7 @@ def test_unfinished_answers_are_your_turn(exercise: Any) -> None:
 
 
 NUMERIC_MISTAKES = [
-    (exercise, mistake) for exercise in (l06.q2, l06.q3) for mistake in exercise.mistakes
+    (exercise, mistake) for exercise in (l06.q2, l06.q3, l06.q4) for mistake in exercise.mistakes
 ]
 
 
@@ -111,3 +119,24 @@ def test_an_empty_function_is_unfinished_not_wrong() -> None:
 def test_a_number_for_a_function_exercise_is_refused_politely() -> None:
     result = l06.q1.check(42)
     assert result.status is Status.INCORRECT and "pass the function itself" in result.message
+
+
+def test_q4_is_a_design_task_whose_answer_flags_only_the_load_test() -> None:
+    assert l06.q4.design
+    threshold = l06.q4.expected()
+    scores = detect_anomalies(l06.Q4_DAILY, threshold=threshold)
+    assert scores.loc[scores["is_anomaly"], "date"].tolist() == [pd.Timestamp(l06.Q4_LOAD_TEST_DAY)]
+    # Just below it, the Saturday with the highest ordinary z (10 October) is flagged again.
+    lower = detect_anomalies(l06.Q4_DAILY, threshold=threshold - 1e-6)
+    assert pd.Timestamp("2026-10-10") in lower.loc[lower["is_anomaly"], "date"].tolist()
+
+
+def test_q4_mistakes_are_the_numbers_worked_by_hand() -> None:
+    # The default 3.5 flags the two weekends before the load test (z 7.41, 5.73, 3.87, 6.20);
+    # the load test's own z is 14.18; 7.41 rounded down to one decimal is 7.4.
+    default, load_test, rounded_down = (m.compute() for m in l06.q4.mistakes)
+    assert default == 3.5 and "4 weekend days (Sat 10, Sun 11, Sat 17, Sun 18)" in (
+        l06.q4.mistakes[0].message
+    )
+    assert load_test == pytest.approx(14.18, abs=5e-3)
+    assert rounded_down == 7.4

@@ -12,7 +12,7 @@ import pytest
 from companion.exercises import Status
 from companion.exercises import lesson07 as ex
 
-EXERCISES = [ex.q1, ex.q2, ex.q3, ex.q4]
+EXERCISES = [ex.q1, ex.q2, ex.q3, ex.q4, ex.q5]
 LESSON = Path(__file__).resolve().parent.parent / "lessons" / "07_capstone.ipynb"
 
 
@@ -41,6 +41,21 @@ def test_unfinished_is_not_attempted(exercise) -> None:  # type: ignore[no-untyp
 
 def test_q3_by_hand() -> None:
     assert ex.q3.expected() == pytest.approx(0.001 * 730 * 60)
+
+
+def test_design_exercises_are_marked() -> None:
+    assert [e.name for e in EXERCISES if e.design] == ["q1", "q4", "q5"]
+
+
+def test_q5_at_300_usd_only_lambda_fits() -> None:
+    # Every instance-based design that meets the target costs more than $300 even at a trickle of
+    # traffic (two instances, a load balancer, logs), so the volume $300 buys is a Lambda's, and
+    # it is less than what $500 buys (q1).
+    assert ex._fleet_floor() > ex.Q5_BUDGET_USD
+    volume = ex.q5.expected()
+    assert ex._cheapest_design(volume).strategy.startswith("lambda")
+    assert ex._cheapest(volume) <= ex.Q5_BUDGET_USD
+    assert volume < ex.q1.expected()
 
 
 def _printed_before(marker: str) -> str:

@@ -101,7 +101,7 @@ class Exercise:
             return CheckResult(
                 self.name, Status.NOT_ATTEMPTED,
                 "replace the `...` with your answer and run the cell again "
-                f"(stuck? `{self.name}.hint()`).",
+                f"(stuck? `ex.{self.name}.hint()`).",
             )  # fmt: skip
         try:
             return self._grade(answer)
@@ -278,7 +278,8 @@ class Quiz:
     questions: Sequence[ChoiceQuestion]
 
     def __getattr__(self, name: str) -> ChoiceQuestion:
-        for question in self.__dict__.get("questions", ()):
+        questions: Sequence[ChoiceQuestion] = self.__dict__.get("questions", ())
+        for question in questions:
             if question.name == name:
                 return question
         raise AttributeError(name)

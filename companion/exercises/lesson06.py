@@ -2,20 +2,44 @@
 
 Expected answers come from the same code the lesson teaches (:mod:`companion.monitoring`): the
 periods of :mod:`~companion.monitoring.periods`, the run rate of
-:mod:`~companion.monitoring.projection` and the robust z of :mod:`~companion.monitoring.anomaly`.
+:mod:`~companion.monitoring.projection`, the robust z and the detector of
+:mod:`~companion.monitoring.anomaly`, and a month seeded as the lesson seeds its own
+(:class:`~companion.monitoring.sandbox.SeededMonth`). The recap quiz asks what the lesson's
+design choices are for.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from datetime import date, timedelta
 
-from ..monitoring.anomaly import MAD_TO_SIGMA, robust_z
+import pandas as pd
+
+from ..monitoring.anomaly import (
+    DEFAULT_MIN_INCREASE_USD,
+    DEFAULT_THRESHOLD,
+    MAD_TO_SIGMA,
+    detect_anomalies,
+    robust_z,
+)
 from ..monitoring.periods import days_in_month, first_of_next_month, month_to_date
 from ..monitoring.projection import run_rate_projection
-from .core import FunctionExercise, Mistake, NumericExercise
+from ..monitoring.sandbox import SeededMonth
+from .core import ChoiceQuestion, FunctionExercise, Mistake, NumericExercise, Option, Quiz
 
-__all__ = ["Q3_HISTORY", "Q3_TODAY_USD", "q1", "q2", "q3"]
+__all__ = [
+    "Q3_HISTORY",
+    "Q3_TODAY_USD",
+    "Q4_DAILY",
+    "Q4_LOAD_TEST_DAY",
+    "Q4_MONTH",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "quiz",
+]
 
 # --- q1: a month-to-date period that works on the 1st ------------------------------------------
 
@@ -223,4 +247,330 @@ q3 = NumericExercise(
         ),
     ),
     success="the robust z; with `min_increase_usd` it decides what `detect_anomalies` flags.",
+)
+
+# --- q4: an anomaly threshold for an account with weekend batch jobs (design) ------------------
+
+# The lesson's service mix, in October 2026; a weekend batch job makes Saturdays and Sundays
+# dearer, and on Wednesday 21 October a forgotten load test adds USD 12 of EC2.
+Q4_MONTH = SeededMonth(
+    2026,
+    10,
+    services={
+        "Amazon Elastic Compute Cloud - Compute": 8.40,
+        "Amazon Elastic Container Service for Kubernetes": 2.40,
+        "AWS Lambda": 1.20,
+        "Amazon API Gateway": 0.85,
+        "AmazonCloudWatch": 0.45,
+        "Amazon Simple Storage Service": 0.20,
+    },
+    seed=0,
+    noise=0.08,
+    weekend_factor=1.4,
+    anomaly_day=21,
+    anomaly_service="Amazon Elastic Compute Cloud - Compute",
+    anomaly_usd=12.0,
+)
+Q4_LOAD_TEST_DAY = date(Q4_MONTH.year, Q4_MONTH.month, 21)
+
+
+def _q4_daily() -> pd.DataFrame:
+    """The month's daily totals as ``daily_costs`` returns them: columns date and cost_usd."""
+    rows = [
+        {
+            "date": pd.Timestamp(result["TimePeriod"]["Start"]),
+            "cost_usd": float(result["Total"]["UnblendedCost"]["Amount"]),
+        }
+        for page in Q4_MONTH.pages(days_in_month(Q4_LOAD_TEST_DAY), by_service=False)
+        for result in page["ResultsByTime"]
+    ]
+    return pd.DataFrame(rows, columns=["date", "cost_usd"])
+
+
+Q4_DAILY = _q4_daily()
+
+
+def _q4_scores() -> pd.DataFrame:
+    """Every day's verdict at the default settings (the robust z does not depend on the
+    threshold, only the verdict does)."""
+    return detect_anomalies(_q4_daily())
+
+
+def _q4_ordinary() -> pd.DataFrame:
+    """The days that have a verdict and could be flagged (at least the minimum increase), the
+    load test excepted."""
+    scores = _q4_scores()
+    keep = (
+        (scores["verdict"] != "insufficient_history")
+        & (scores["date"] != pd.Timestamp(Q4_LOAD_TEST_DAY))
+        & (scores["increase_usd"] >= DEFAULT_MIN_INCREASE_USD)
+    )
+    return scores[keep]
+
+
+def _q4() -> float:
+    """The lowest threshold that flags no ordinary day: a day is flagged when z > threshold, so
+    it is the highest ordinary z."""
+    return float(_q4_ordinary()["robust_z"].max())
+
+
+def _q4_load_test_z() -> float:
+    scores = _q4_scores()
+    return float(scores.loc[scores["date"] == pd.Timestamp(Q4_LOAD_TEST_DAY), "robust_z"].iloc[0])
+
+
+def _q4_flagged_at_default() -> list[str]:
+    scores = _q4_scores()
+    days = scores[scores["is_anomaly"] & (scores["date"] != pd.Timestamp(Q4_LOAD_TEST_DAY))]
+    return [f"{day:%a %d}" for day in days["date"]]
+
+
+def _q4_top_day() -> str:
+    ordinary = _q4_ordinary()
+    return f"{ordinary.loc[ordinary['robust_z'].idxmax(), 'date']:%A %d %B}"
+
+
+q4 = NumericExercise(
+    name="q4",
+    design=True,
+    question=(
+        "Another account runs a batch job every weekend, so its Saturdays and Sundays cost about "
+        f"{Q4_MONTH.weekend_factor - 1:.0%} more than weekdays (`ex.Q4_DAILY`, columns `date` "
+        f"and `cost_usd`, {Q4_LOAD_TEST_DAY:%B %Y}). On {Q4_LOAD_TEST_DAY:%A %d %B} a "
+        f"forgotten load test added USD {Q4_MONTH.anomaly_usd:.0f}. With its default threshold, "
+        "`detect_anomalies(ex.Q4_DAILY)` flags the load test and some weekend days too, each "
+        "one an e-mail. Choose the threshold: what is the lowest `threshold` for which "
+        "`detect_anomalies(ex.Q4_DAILY, threshold=...)` flags the load test and no other day?"
+    ),
+    hint_text=(
+        "Score the month once with `detect_anomalies(ex.Q4_DAILY)`: a day is flagged when its "
+        "`robust_z` is above the threshold, so look at the highest `robust_z` of every day "
+        "except the load test."
+    ),
+    solution_text=lambda: (
+        "`scores = detect_anomalies(ex.Q4_DAILY)`, then the highest `robust_z` of the days "
+        f"other than {Q4_LOAD_TEST_DAY:%d %B}: {_q4():.2f}, on {_q4_top_day()}, a weekend day "
+        "whose batch job the 14-day median (mostly weekdays) does not expect. A day is flagged "
+        "when its z is *above* the threshold, so that z is the lowest threshold that spares "
+        f"every ordinary day, and the load test (z = {_q4_load_test_z():.2f}) is still flagged; "
+        f"anything from {_q4():.2f} up to {_q4_load_test_z():.2f} works, and the lowest keeps "
+        "the detector as sensitive as it can be. A threshold is a blunt tool for a rhythm: "
+        "comparing weekends with weekends (or a detector that learns the weekly pattern) would "
+        "catch smaller spikes too."
+    ),
+    expected=_q4,
+    unit="robust z",
+    rel_tol=1e-3,
+    mistakes=(
+        Mistake(
+            lambda: DEFAULT_THRESHOLD,
+            f"{DEFAULT_THRESHOLD:g} is the default, and it also flags {len(_q4_flagged_at_default())} "
+            f"weekend days ({', '.join(_q4_flagged_at_default())}): raise it above the highest "
+            "robust z of an ordinary day.",
+        ),
+        Mistake(
+            _q4_load_test_z,
+            "that is the load test's own z: a day is flagged only when its z is above the "
+            "threshold, so at this value nothing is flagged at all; stay below it, as low as "
+            "the ordinary days allow.",
+        ),
+        Mistake(
+            lambda: math.floor(_q4() * 10) / 10,
+            "rounded down, the threshold sits just below the highest ordinary z, so that "
+            "weekend day is still flagged; the lowest safe threshold is that z itself.",
+        ),
+    ),
+    success="only the load test is flagged; the weekend rhythm no longer sends e-mails.",
+)
+
+# --- the recap quiz --------------------------------------------------------------------------
+
+quiz = Quiz(
+    [
+        ChoiceQuestion(
+            name="r1",
+            question=(
+                "What does a FORECASTED notification at 100 % of the budget give you that an "
+                "ACTUAL notification at 100 % does not?"
+            ),
+            hint_text=(
+                "Ask when each one can fire: what has been spent by then, and what is only "
+                "expected?"
+            ),
+            solution_text=(
+                "b. ACTUAL compares what was spent so far, so at 100 % the budget is already "
+                "gone; FORECASTED compares the projected month-end cost, so it can warn while "
+                "there is still time to act. A projection is an estimate, which is why the "
+                "ACTUAL rules stay too."
+            ),
+            options={
+                "a": Option(
+                    "A more accurate number: the forecast comes from the bill itself.",
+                    "No: a forecast is an estimate of days that have not happened; in the lesson "
+                    "the run rate and the forecast disagree about the same month.",
+                ),
+                "b": Option(
+                    "An earlier warning: it fires when the projected month-end cost passes the "
+                    "budget, before the money is spent.",
+                    "Right: the warning comes while you can still stop the spending; ACTUAL at "
+                    "100 % only tells you the budget is already gone.",
+                ),
+                "c": Option(
+                    "Nothing: both fire when the month ends over budget.",
+                    "No: ACTUAL fires the day the actual cost passes the threshold, FORECASTED "
+                    "the day the projection does, which can be weeks earlier.",
+                ),
+            },
+            answer="b",
+        ),
+        ChoiceQuestion(
+            name="r2",
+            question=(
+                "The check records a rule as sent in SSM only **after** SNS accepted the alert. "
+                "What does that order guarantee?"
+            ),
+            hint_text=(
+                "Think of a run that fails between the publish and the write, and of one that "
+                "fails before the publish."
+            ),
+            solution_text=(
+                "c. Nothing is recorded for a publish that failed, so the next run sends it "
+                "again and no alert is lost; a run that dies after publishing but before "
+                "writing sends that rule twice. That is at-least-once delivery, chosen because "
+                "a duplicate e-mail costs less than a missed budget alert."
+            ),
+            options={
+                "a": Option(
+                    "Exactly one e-mail per rule per month, whatever fails.",
+                    "No: a run that dies between the publish and the write, or two overlapping "
+                    "runs, send the same rule twice; exactly-once would need a claim before "
+                    "publishing.",
+                ),
+                "b": Option(
+                    "At most one e-mail per rule: a rule whose publish failed is never tried again.",
+                    "No: that is what writing the state *before* publishing would give, and a "
+                    "failed publish would then be lost for the rest of the month.",
+                ),
+                "c": Option(
+                    "No alert is lost: a failed publish records nothing and is retried on the "
+                    "next run; at worst a rule is sent twice.",
+                    "Right: at-least-once delivery; a duplicate e-mail is a nuisance, a lost "
+                    "budget alert is what the check exists to prevent.",
+                ),
+            },
+            answer="c",
+        ),
+        ChoiceQuestion(
+            name="r3",
+            question=(
+                "Which statement about the lesson's robust z-score and AWS Cost Anomaly "
+                "Detection is right?"
+            ),
+            hint_text=(
+                "Compare what each one learns from the history, and where each one runs and can "
+                "be tested."
+            ),
+            solution_text=(
+                "a. Cost Anomaly Detection is a managed service whose machine-learning models "
+                "learn the spend to expect from the account's history; the robust z is a rule of "
+                "a few lines that you can read, tune and test offline. They complement each "
+                "other: q4 shows what the simple rule does with a weekly rhythm."
+            ),
+            options={
+                "a": Option(
+                    "AWS's service learns the spend to expect from your history with "
+                    "machine-learning models and needs no code; the robust z is a transparent "
+                    "rule you can test offline and tune.",
+                    "Right: a managed detector and a rule you own answer different needs, and "
+                    "running both costs little.",
+                ),
+                "b": Option(
+                    "The robust z learns the weekly rhythm, so weekend batch jobs never look "
+                    "like spikes.",
+                    "No: it compares each day with the median of the 14 days before it, weekends "
+                    "and weekdays alike; in q4 the default threshold flags weekend days.",
+                ),
+                "c": Option(
+                    "Cost Anomaly Detection only sees the account's total, so it cannot name the "
+                    "service behind a spike.",
+                    "No: it reports root causes by service, account, Region and usage type, as "
+                    "the lesson's `top_movers` does by service.",
+                ),
+            },
+            answer="a",
+        ),
+        ChoiceQuestion(
+            name="r4",
+            question=(
+                "Why does the lesson (and the course's tests) talk to moto and botocore's "
+                "`Stubber` instead of a real AWS account?"
+            ),
+            hint_text=(
+                "Think of cost, of repeatability, and of answers a real account rarely gives "
+                "when you need them."
+            ),
+            solution_text=(
+                "b. A mock runs offline, costs nothing and answers the same way every time, and "
+                "it can produce on demand what a real account seldom does: an access denied, "
+                "throttling, a seeded spike. It is not AWS, though: moto tracks no spending and "
+                "lacks `GetCostForecast`, so the lesson seeds and answers those itself."
+            ),
+            options={
+                "a": Option(
+                    "Because moto reproduces AWS exactly, spending and forecasts included.",
+                    "No: moto tracks no spending and does not implement GetCostForecast; the "
+                    "lesson seeds the costs and answers the forecast with a stand-in.",
+                ),
+                "b": Option(
+                    "They run offline, for free, the same way every time, and can produce on "
+                    "demand an access denied, throttling or a seeded spike.",
+                    "Right: repeatable, free tests of the error paths too; the real account is one "
+                    "switch away for the final check.",
+                ),
+                "c": Option(
+                    "Because the Cost Explorer API is free to call, so the real account would only "
+                    "be slower.",
+                    "No: every Cost Explorer API request is billed, each page included, which is "
+                    "one more reason to test against a mock.",
+                ),
+            },
+            answer="b",
+        ),
+        ChoiceQuestion(
+            name="r5",
+            question=(
+                "The budget is USD 500 with ACTUAL rules at 50, 80 and 100 %. The first run "
+                "above USD 250 sent the 50 % alert. On a later day the month has cost USD 442. "
+                "What does that day's run send?"
+            ),
+            hint_text=(
+                "Each threshold is a share of the budget, and each rule is sent at most once "
+                "per month by a successful run."
+            ),
+            solution_text=(
+                "a. The thresholds are USD 250, 400 and 500 (shares of the budget); USD 442 "
+                "crosses the first two. The 50 % rule was sent already this month, so only the "
+                "80 % alert goes out. The budget is the amount; the rules decide when to warn "
+                "before it is reached."
+            ),
+            options={
+                "a": Option(
+                    "The 80 % alert only: 50 % was sent already this month, and 100 % is USD 500.",
+                    "Right: each rule is its own share of the budget, sent once per month; the "
+                    "state remembers the 50 % alert.",
+                ),
+                "b": Option(
+                    "The 50 % and the 80 % alerts: both are crossed.",
+                    "No: both are crossed, but the 50 % alert went out on an earlier day and the "
+                    "state in SSM stops it from being sent again.",
+                ),
+                "c": Option(
+                    "Nothing: the budget, USD 500, has not been passed yet.",
+                    "No: the budget is the amount; the 50 and 80 % rules exist to warn before it "
+                    "is passed, and USD 442 is above USD 400.",
+                ),
+            },
+            answer="a",
+        ),
+    ]
 )

@@ -8,7 +8,9 @@
 - :mod:`.budgets` — an AWS Budget with ACTUAL and FORECASTED notifications, a daily schedule;
 - :mod:`.iam` — the least-privilege policy of the scheduled check;
 - :mod:`.check` — the scheduled check itself (a Lambda handler);
-- :mod:`.seed` — a realistic month of Cost Explorer results for moto.
+- :mod:`.seed` — a realistic month of Cost Explorer results for moto;
+- :mod:`.sandbox` — the mocked account lesson 06 runs against: moto started, the seeded month,
+  the answers moto lacks (``GetCostForecast``, Budgets' subscribers), an inbox for alerts.
 """
 
 from __future__ import annotations
@@ -53,11 +55,22 @@ from .exceptions import (
 from .iam import check_function_policy
 from .periods import Period, forecast_period, last_n_days, month_to_date
 from .projection import Projection, project_month_end, run_rate_projection
+from .sandbox import (
+    AlertInbox,
+    SeededMonth,
+    answer_budget_subscribers,
+    answer_cost_forecasts,
+    count_requests,
+    describe_check,
+    describe_period,
+    start_mocked_aws,
+)
 from .seed import as_one_period, inject_cost_results, month_of_costs
 
 __all__ = [
     "AlertConfig",
     "AlertError",
+    "AlertInbox",
     "AlertRule",
     "AlertState",
     "BudgetError",
@@ -72,12 +85,18 @@ __all__ = [
     "Period",
     "PermissionDeniedError",
     "Projection",
+    "SeededMonth",
     "SentAlert",
+    "answer_budget_subscribers",
+    "answer_cost_forecasts",
     "as_one_period",
     "check_function_policy",
     "cost_by_service",
+    "count_requests",
     "crossed_rules",
     "daily_costs",
+    "describe_check",
+    "describe_period",
     "detect_anomalies",
     "ensure_alert_topic",
     "ensure_budget",
@@ -98,5 +117,6 @@ __all__ = [
     "run_check",
     "run_rate_projection",
     "send_alerts",
+    "start_mocked_aws",
     "top_movers",
 ]

@@ -10,6 +10,7 @@ line what it did. A failed install is one line too, never a traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import platform
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ __all__ = [
     "SetupError",
     "check_environment",
     "in_colab",
+    "isolate_from_real_aws",
     "lesson_requirements",
     "missing_requirements",
     "prepare_lesson",
@@ -246,3 +248,33 @@ def prepare_lesson(extras: str | Sequence[str] = (), *, install: bool = True) ->
             )
         print(f"Installed for this lesson: {', '.join(map(str, missing))}.")
     print(f"Ready: companion and everything this lesson needs are installed (extras: {names}).")
+
+
+# What could send a mocked lesson's requests somewhere real: endpoints (global or per service),
+# a named profile or config file (which can set an endpoint and credentials), a session token.
+_REAL_AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                       "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CA_BUNDLE")  # fmt: skip
+
+
+def isolate_from_real_aws(region: str = "us-east-1") -> list[str]:
+    """Point this process's AWS settings at nothing real, before a lesson starts moto.
+
+    Removes ``AWS_ENDPOINT_URL`` (and every ``AWS_ENDPOINT_URL_<SERVICE>``), profiles and
+    session tokens; points the config and credentials files at an empty file; tells botocore
+    to ignore configured endpoints; and sets fake credentials and ``region``. moto intercepts
+    requests to AWS's own addresses, so an endpoint set in the learner's environment would
+    otherwise carry a mocked lesson's requests past it. Returns the names it removed.
+    """
+    removed = [name for name in list(os.environ)
+               if name in _REAL_AWS_VARIABLES or name.startswith("AWS_ENDPOINT_URL_")]  # fmt: skip
+    for name in removed:
+        del os.environ[name]
+    os.environ.update(
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=region,
+    )
+    return sorted(removed)

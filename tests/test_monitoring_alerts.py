@@ -479,7 +479,8 @@ def test_denied_state_write_after_publish_names_ssm_put_parameter(aws: Aws) -> N
         stub.add_client_error(
             "get_parameter", service_error_code="ParameterNotFound", http_status_code=400
         )
-        stub.add_client_error(
+        stub.add_response("put_parameter", {"Version": 1, "Tier": "Standard"})  # the claim
+        stub.add_client_error(  # recording it as sent, after the publish
             "put_parameter",
             service_error_code="AccessDeniedException",
             service_message="no",

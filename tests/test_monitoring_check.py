@@ -40,7 +40,11 @@ from companion.monitoring.check import (
     topic_arn_from_function_arn,
 )
 from companion.monitoring.cost_explorer import MonitoringClients, make_clients
-from companion.monitoring.exceptions import MonitoringConfigError, PermissionDeniedError
+from companion.monitoring.exceptions import (
+    MonitoringConfigError,
+    MonitoringError,
+    PermissionDeniedError,
+)
 from companion.monitoring.iam import (
     ACTIONS_WITHOUT_PERMISSION,
     CHECK_FUNCTION_ACTIONS,
@@ -277,6 +281,10 @@ def test_the_policy_grants_exactly_the_actions_a_run_uses(aws: Aws) -> None:
     """Two runs (one that sends, one that skips) and a lost-update merge: every action used is
     granted and every granted action is used."""
     inject_cost_results([*daily_costs(), by_service()])
+    missing = TOPIC_ARN + "-gone"
+    with pytest.raises(MonitoringError):  # a failed publish withdraws its claim
+        run_check(aws.clients, CONFIG, today=TODAY, topic_arn=missing)
+    inject_cost_results([*daily_costs(), by_service()])
     first = run_check(aws.clients, CONFIG, today=TODAY)  # topic ARN resolved through STS
     run_check(aws.clients, CONFIG, today=TODAY)
     assert first.topic_arn == TOPIC_ARN
@@ -298,7 +306,12 @@ def test_the_policy_resources_are_as_narrow_as_the_apis_allow(aws: Aws) -> None:
         "ReadCosts": "*",  # Cost Explorer has no resource-level permissions for these
         "PublishAlerts": TOPIC_ARN,
         "ReadWriteAlertState": parameter["ARN"],
+        "ClaimAlerts": parameter["ARN"] + "-claims/*",
     }
+    claims = aws.clients.ssm.get_parameters_by_path(
+        Path="/run-ml-for-pennies/cost-alerts/state-claims", Recursive=True
+    )["Parameters"]
+    assert claims and all(c["ARN"].startswith(parameter["ARN"] + "-claims/") for c in claims)
     assert parameter["ARN"] == (
         f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/run-ml-for-pennies/cost-alerts/state"
     )
@@ -369,7 +382,8 @@ def test_the_lambda_handler_runs_the_check_without_calling_sts(
     assert again["sent"] == [] and len(again["already_sent"]) == 3
     assert json.loads(json.dumps(result)) == result
     assert "sts:GetCallerIdentity" not in lambda_env
-    assert set(lambda_env) == CHECK_FUNCTION_ACTIONS
+    # Every publish succeeded, so no claim was withdrawn (ssm:DeleteParameter goes unused).
+    assert set(lambda_env) == CHECK_FUNCTION_ACTIONS - {"ssm:DeleteParameter"}
 
 
 def test_the_handler_on_an_empty_account(lambda_env: list[str]) -> None:

@@ -3,10 +3,12 @@ quiz on how the course works (percentiles, the 730-hour month, the price catalog
 
 from __future__ import annotations
 
-from ..costs.traffic import HOURS_PER_MONTH
+import numpy as np
+
+from ..costs.traffic import HOURS_PER_MONTH, SECONDS_PER_DAY
 from .core import ChoiceQuestion, Mistake, NumericExercise, Option, Quiz
 
-__all__ = ["q1", "quiz"]
+__all__ = ["LATENCIES_MS", "SERVERS", "q1", "q2", "q3", "q4", "quiz"]
 
 q1 = NumericExercise(
     name="q1",
@@ -39,6 +41,137 @@ q1 = NumericExercise(
 )
 
 # --- recap quiz: how the course works ------------------------------------------------------------
+
+
+# --- q2: a p95 from measured latencies -------------------------------------------------------
+
+# Twenty measured request latencies of one service, in ms (a made-up sample for the exercise).
+LATENCIES_MS = (31, 35, 33, 38, 41, 36, 34, 120, 39, 37, 44, 32, 36, 95, 40, 35, 38, 210, 42, 37)
+
+
+def _p95(values: tuple[float, ...]) -> float:
+    return float(np.percentile(values, 95))
+
+
+q2 = NumericExercise(
+    name="q2",
+    question=(
+        "`ex.LATENCIES_MS` holds twenty measured latencies of one service. What is their p95, "
+        "in ms, as `numpy.percentile` computes it (linear interpolation)?"
+    ),
+    hint_text="`np.percentile(ex.LATENCIES_MS, 95)`: the value 95% of the requests are at or below.",
+    solution_text=lambda: (
+        f"`np.percentile(ex.LATENCIES_MS, 95)` = {_p95(LATENCIES_MS):.2f} ms. Sorted, the 19th and "
+        "20th values are 120 and 210 ms; the 95th percentile of 20 values lies 5% of the way "
+        "from the 19th to the 20th, so it is dominated by the slow tail. The mean and the median "
+        "hide that tail, which is why targets are written as a p95."
+    ),
+    expected=lambda: _p95(LATENCIES_MS),
+    unit="ms",
+    rel_tol=1e-3,
+    mistakes=(
+        Mistake(
+            lambda: float(np.mean(LATENCIES_MS)),
+            "that is the mean: a few slow requests move it a little, but it says nothing "
+            "about how slow the slowest 1 in 20 are.",
+        ),
+        Mistake(
+            lambda: float(np.median(LATENCIES_MS)),
+            "that is the median (p50): the typical request, not the slow 5%.",
+        ),
+        Mistake(
+            lambda: float(max(LATENCIES_MS)),
+            "that is the maximum (p100); p95 leaves out the slowest 5% of requests.",
+        ),
+    ),  # fmt: skip
+    success="the slow tail sets the p95: 1 request in 20 is slower than this.",
+)
+
+# --- q3: a judgement: which server meets the target for less -----------------------------------
+
+# Two configurations measured on the same traffic: price per hour and latencies (made up).
+SERVERS: dict[str, dict[str, object]] = {
+    "small": {"price_per_hour_usd": 0.17, "latencies_ms": (42, 48, 45, 51, 47, 44, 130, 49, 46,
+              50, 43, 52, 47, 45, 118, 48, 44, 46, 125, 49)},
+    "large": {"price_per_hour_usd": 0.34, "latencies_ms": (30, 33, 31, 35, 32, 34, 61, 33, 31,
+              36, 32, 34, 33, 30, 58, 35, 31, 32, 66, 34)},
+}  # fmt: skip
+TARGET_P95_MS = 100.0
+
+
+def _monthly(name: str) -> float:
+    return float(SERVERS[name]["price_per_hour_usd"]) * HOURS_PER_MONTH  # type: ignore[arg-type]
+
+
+def _p95_of(name: str) -> float:
+    return _p95(SERVERS[name]["latencies_ms"])  # type: ignore[arg-type]
+
+
+def _cheapest_meeting_target() -> float:
+    meeting = [n for n in SERVERS if _p95_of(n) <= TARGET_P95_MS]
+    return min(_monthly(n) for n in meeting)
+
+
+q3 = NumericExercise(
+    name="q3",
+    question=(
+        f"`ex.SERVERS` describes two configurations: each one's price per hour and twenty "
+        f"latencies measured on the same traffic. The target is p95 ≤ {TARGET_P95_MS:g} ms. "
+        "Which one would you run, and what does it cost per month (730 hours)? Answer the "
+        "monthly cost in USD."
+    ),
+    hint_text=(
+        "Compute each one's p95 with `np.percentile(..., 95)`, drop those over the target, then "
+        "take the cheaper of the rest."
+    ),
+    solution_text=lambda: (
+        f"The small one's median looks fine, but its p95 is {_p95_of('small'):.1f} ms, over "
+        f"the {TARGET_P95_MS:g} ms target: three slow requests in twenty. The large one's p95 is {_p95_of('large'):.1f} ms, so it is the only one "
+        f"that meets the target, at {SERVERS['large']['price_per_hour_usd']} × 730 = "
+        f"${_cheapest_meeting_target():.2f} a month. Judge by the p95 the target names, then by "
+        "price."
+    ),
+    expected=_cheapest_meeting_target,
+    unit="USD per month",
+    rel_tol=1e-3,
+    mistakes=(
+        Mistake(
+            lambda: _monthly("small"),
+            "the small one is cheaper, but its p95 is over the target: judged by the mean "
+            "or the median it looks fine, judged by the p95 it is not.",
+        ),
+        Mistake(
+            lambda: float(SERVERS["large"]["price_per_hour_usd"]),  # type: ignore[arg-type]
+            "that is the price per hour; multiply by the 730 hours of a month.",
+        ),
+    ),  # fmt: skip
+    success="the cheapest configuration that meets the p95 target, judged on the p95.",
+    design=True,
+)
+
+# --- q4: requests a day as a rate --------------------------------------------------------------
+
+q4 = NumericExercise(
+    name="q4",
+    question=(
+        "The course's scenario serves 5 million requests a day. What is that on average, in "
+        "requests per second?"
+    ),
+    hint_text="A day has 24 × 3,600 = 86,400 seconds; divide the daily requests by it.",
+    solution_text=lambda: (
+        f"5,000,000 / 86,400 s = {5e6 / SECONDS_PER_DAY:.2f} requests per second on average. "
+        "Real traffic is not flat: the scenario's day hours run several times the night's rate, "
+        "and a fleet is sized for the peak hour, which lesson 01 computes."
+    ),
+    expected=lambda: 5e6 / SECONDS_PER_DAY,
+    unit="requests per second",
+    rel_tol=1e-3,
+    mistakes=(
+        Mistake(lambda: 5e6 / 24, "that is per hour; divide by 3,600 more for per second."),
+        Mistake(lambda: 5e6 / 1440, "that is per minute; divide by 60 more for per second."),
+    ),
+    success="about 58 requests per second on average; the peak hour is higher.",
+)
 
 quiz = Quiz(
     [

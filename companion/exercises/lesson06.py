@@ -426,36 +426,39 @@ quiz = Quiz(
         ChoiceQuestion(
             name="r2",
             question=(
-                "The check records a rule as sent in SSM only **after** SNS accepted the alert. "
-                "What does that order guarantee?"
+                "Before publishing a rule, the check *claims* it: it creates a per-rule SSM "
+                "parameter without `Overwrite`, marks it sent after SNS accepted the alert, and "
+                "deletes it if the publish failed. What does that give when two checks run at "
+                "the same time?"
             ),
             hint_text=(
-                "Think of a run that fails between the publish and the write, and of one that "
-                "fails before the publish."
+                "Only one of two simultaneous creates of the same parameter can succeed; think "
+                "also of a publish that fails, and of a run that dies right after publishing."
             ),
             solution_text=(
-                "c. Nothing is recorded for a publish that failed, so the next run sends it "
-                "again and no alert is lost; a run that dies after publishing but before "
-                "writing sends that rule twice. That is at-least-once delivery, chosen because "
-                "a duplicate e-mail costs less than a missed budget alert."
+                "c. The create without Overwrite succeeds for one run only, so only that run "
+                "publishes the rule; a failed publish withdraws its claim, so the next run sends "
+                "it and nothing is lost. A run that dies after publishing but before marking the "
+                "claim sent leaves it claimed; after the lease one later run takes it over and "
+                "sends it again: one duplicate per such crash, never more."
             ),
             options={
                 "a": Option(
                     "Exactly one e-mail per rule per month, whatever fails.",
-                    "No: a run that dies between the publish and the write, or two overlapping "
-                    "runs, send the same rule twice; exactly-once would need a claim before "
-                    "publishing.",
+                    "Almost: a run that dies between the publish and recording it leaves a claim "
+                    "that a later run takes over after the lease, and that rule goes out twice.",
                 ),
                 "b": Option(
-                    "At most one e-mail per rule: a rule whose publish failed is never tried again.",
-                    "No: that is what writing the state *before* publishing would give, and a "
-                    "failed publish would then be lost for the rest of the month.",
+                    "At most one e-mail per rule, and a rule whose publish failed is never tried "
+                    "again.",
+                    "No: a failed publish deletes its claim, so the next run claims and sends "
+                    "it; losing a budget alert is what the check exists to prevent.",
                 ),
                 "c": Option(
-                    "No alert is lost: a failed publish records nothing and is retried on the "
-                    "next run; at worst a rule is sent twice.",
-                    "Right: at-least-once delivery; a duplicate e-mail is a nuisance, a lost "
-                    "budget alert is what the check exists to prevent.",
+                    "One run publishes each rule, a failed publish is retried by the next run, "
+                    "and only a crash right after publishing can cause one duplicate.",
+                    "Right: the conditional create decides which run publishes; releasing the "
+                    "claim on failure keeps the alert from being lost.",
                 ),
             },
             answer="c",

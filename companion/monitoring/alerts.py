@@ -16,23 +16,27 @@ missing parameter is an empty state. The state is written **after** each success
 * a publish that succeeds but whose state write fails raises too (with a note saying the alert
   went out and will be sent again on the next run).
 
-Delivery is therefore *at least once*, never *at most once*: a duplicate e-mail is a nuisance,
-a lost budget alert is the thing this lesson exists to prevent.
+Nothing is lost: a budget alert that never arrives is the thing this lesson exists to prevent.
 
 **Two runs at once.** The check runs once a day from EventBridge; two overlapping runs happen
 when EventBridge delivers the event twice (its delivery is at-least-once), when Lambda's retry
 of a failed async invocation overlaps a manual run, or when someone runs it by hand at 08:00.
-Both runs may then read the same state and both publish the same new rule: **one duplicate
-alert, at most once per overlap**. What must not happen is the *lost update*, where the second
-write drops the first run's entries and the rule fires again every day. :meth:`AlertState.save`
-prevents it cheaply: ``PutParameter`` returns the new version number; if it is not the loaded
-version + 1, another run wrote in between, so the versions in between are read back
-(``GetParameter`` with the ``name:version`` selector, the same IAM action), their ``sent``
-entries of the same month are merged in, and the union is written again. Strict exactly-once
-would need a claim *before* publishing (a DynamoDB conditional put, or an SSM ``PutParameter``
-without ``Overwrite`` on a per-rule claim), which turns a crash between claim and publish into a
-*lost* alert unless claims expire, and adds a table, its IAM and its deploy step: not worth it
-for one possible duplicate e-mail a year. Parameter labels (``LabelParameterVersion``) were
+Both read the same state, so without more each would publish every new rule. Each rule is
+therefore **claimed before it is published** (:func:`claim_alert`): a per-rule SSM parameter
+beside the state (:func:`claim_parameter`), created with ``PutParameter`` *without*
+``Overwrite``, which succeeds for exactly one run; the others skip the rule. The claim is
+marked ``sent`` after the publish, and withdrawn (``DeleteParameter``) when the publish fails,
+so the next run sends it: **at most once, never lost**. The one window left is a run that dies
+after publishing and before recording: its claim stays ``claimed``; after :data:`CLAIM_LEASE`
+the next run takes it over and publishes again, **one duplicate per such crash**, never more
+(``tests/test_monitoring_concurrency.py`` races 2 and 8 runs on a moto server, 30 times each).
+Reserve concurrency 1 on the scheduled function as well, so overlaps are rare to begin with.
+
+The state parameter still guards the *lost update*, where the second write drops the first
+run's entries: :meth:`AlertState.save` checks the version ``PutParameter`` returns; if it is not
+the loaded version + 1, another run wrote in between, so the versions in between are read back
+(``GetParameter`` with the ``name:version`` selector), their ``sent`` entries of the same month
+merged in, and the union written again. Parameter labels (``LabelParameterVersion``) were
 rejected: they give no compare-and-set, and a labelled oldest version makes SSM refuse new
 versions once 100 exist (``ParameterMaxVersionLimitExceeded``).
 
@@ -50,9 +54,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeAlias
 
 import pandas as pd
@@ -68,6 +73,7 @@ from .exceptions import (
 
 __all__ = [
     "ALERT_KINDS",
+    "CLAIM_LEASE",
     "DEFAULT_RULES",
     "DEFAULT_STATE_PARAMETER",
     "MAX_THRESHOLD_PERCENT",
@@ -81,8 +87,11 @@ __all__ = [
     "billing_period",
     "check_state_parameter_name",
     "check_topic_name",
+    "claim_alert",
+    "claim_parameter",
     "crossed_rules",
     "format_alert",
+    "release_claim",
     "resolve_topic_arn",
     "send_alerts",
     "top_services",
@@ -111,6 +120,8 @@ _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _ACCOUNT_ID = re.compile(r"\d{12}")
+# A claim older than this whose run never recorded "sent" is taken over (the run died).
+CLAIM_LEASE = timedelta(minutes=15)
 # Lost-update merges in AlertState.save before giving up (each is one more PutParameter).
 _SAVE_ATTEMPTS = 5
 _NOT_FOUND_CODES = frozenset({"NotFound", "NotFoundException", "ResourceNotFoundException"})
@@ -385,7 +396,9 @@ def _decode_state(value: str, where: str) -> tuple[str, frozenset[str]]:
             raise TypeError("period must be a string and sent a list")
         if not all(isinstance(key, str) for key in sent):
             raise TypeError("sent must hold strings")
-    except (ValueError, KeyError, TypeError) as exc:
+        if not _PERIOD.fullmatch(period):
+            raise ValueError(f"period {period!r} is not a billing month like '2026-11'")
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise AlertError(
             f"{where} does not hold an alert state ({exc}); expected JSON like "
             '{"period": "2026-11", "sent": ["ACTUAL:50"]}. Fix it, or delete the parameter '
@@ -631,6 +644,79 @@ class SentAlert:
 TopServices: TypeAlias = "pd.DataFrame | Callable[[], pd.DataFrame]"
 
 
+def claim_parameter(state_parameter: str, period: str, key: str) -> str:
+    """The SSM parameter that claims rule ``key`` for ``period``: beside the state parameter,
+    e.g. ``/run-ml-for-pennies/cost-alerts/state-claims/2026-11/ACTUAL-80``."""
+    base = state_parameter if state_parameter.startswith("/") else f"/{state_parameter}"
+    return f"{base}-claims/{period}/{key.replace(':', '-')}"
+
+
+def _read_claim(ssm: Any, name: str) -> dict[str, str] | None:
+    try:
+        answer = aws_call("ssm:GetParameter", AlertError, ssm.get_parameter, Name=name)
+    except AlertError as exc:
+        if _error_code(exc) == "ParameterNotFound":
+            return None
+        raise
+    try:
+        claim = json.loads(str(answer["Parameter"]["Value"]))
+        datetime.fromisoformat(claim["at"])
+        if claim["status"] not in ("claimed", "sent"):
+            raise ValueError(f"unknown status {claim['status']!r}")
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise AlertError(
+            f"SSM parameter {name} does not hold an alert claim ({exc}); delete it and the "
+            "next run sends that alert"
+        ) from None
+    return {"status": str(claim["status"]), "at": str(claim["at"]), "run": str(claim.get("run"))}
+
+
+def _write_claim(
+    ssm: Any, name: str, run: str, status: str, now: datetime, *, overwrite: bool
+) -> None:
+    value = json.dumps({"run": run, "status": status, "at": now.isoformat()}, separators=(",", ":"))
+    aws_call("ssm:PutParameter", AlertError, ssm.put_parameter, Name=name, Value=value,
+             Type="String", Overwrite=overwrite)  # fmt: skip
+
+
+def claim_alert(ssm: Any, name: str, run: str, now: datetime) -> bool:
+    """Claim the alert of parameter ``name`` for this run, before publishing it: ``True`` when
+    this run must publish it, ``False`` when another run has sent it or is sending it now.
+
+    The claim is a conditional write: ``PutParameter`` without ``Overwrite`` succeeds for one
+    run only. A claim still ``claimed`` after :data:`CLAIM_LEASE` belongs to a run that died
+    between claiming and recording; this run takes it over (if that run had published, the
+    alert goes out twice: the one remaining window, at most one duplicate per crash).
+    """
+    for _ in range(2):  # the claim may be released between our write and our read
+        try:
+            _write_claim(ssm, name, run, "claimed", now, overwrite=False)
+            return True
+        except AlertError as exc:
+            if _error_code(exc) != "ParameterAlreadyExists":
+                raise
+        existing = _read_claim(ssm, name)
+        if existing is None:
+            continue
+        if (
+            existing["status"] == "sent"
+            or now - datetime.fromisoformat(existing["at"]) < CLAIM_LEASE
+        ):
+            return False
+        _write_claim(ssm, name, run, "claimed", now, overwrite=True)
+        return True
+    return False
+
+
+def release_claim(ssm: Any, name: str) -> None:
+    """Withdraw a claim whose publish failed, so the next run sends the alert (nothing lost)."""
+    try:
+        aws_call("ssm:DeleteParameter", AlertError, ssm.delete_parameter, Name=name)
+    except AlertError as exc:
+        if _error_code(exc) != "ParameterNotFound":
+            raise
+
+
 def send_alerts(
     sns: Any,
     ssm: Any,
@@ -641,6 +727,7 @@ def send_alerts(
     forecast_usd: float | None,
     top_services: TopServices,
     topic_arn: str,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[SentAlert]:
     """Publish every rule that the numbers cross and that was not sent yet this month.
 
@@ -666,9 +753,13 @@ def send_alerts(
         return []
     services = top_services() if callable(top_services) else top_services
     sent: list[SentAlert] = []
+    run = uuid.uuid4().hex
     for rule in crossed:
         if rule.key in state.sent:  # sent earlier, or by a concurrent run merged in by save
             continue
+        claim = claim_parameter(config.state_parameter, period, rule.key)
+        if not claim_alert(ssm, claim, run, clock()):
+            continue  # another run sent it, or is sending it now
         subject, message = format_alert(
             rule, actual_usd, forecast_usd, config.budget_usd, services, period
         )
@@ -681,8 +772,9 @@ def send_alerts(
                 Subject=subject,
                 Message=message,
             )
-        except AlertError as exc:
-            if _error_code(exc) in _NOT_FOUND_CODES:
+        except Exception as exc:  # any failure: withdraw the claim, so the next run sends it
+            release_claim(ssm, claim)
+            if isinstance(exc, AlertError) and _error_code(exc) in _NOT_FOUND_CODES:
                 raise AlertError(
                     f"sns:Publish failed: the topic {topic_arn} does not exist; create it "
                     f"(budgets.ensure_alert_topic) or fix the topic name "
@@ -690,6 +782,7 @@ def send_alerts(
                 ) from exc
             raise
         try:
+            _write_claim(ssm, claim, run, "sent", clock(), overwrite=True)
             state = state.with_sent(rule.key).save(ssm, config.state_parameter)
         except MonitoringError as exc:
             exc.add_note(

@@ -12,6 +12,8 @@ IAM action                 Resource
 ``sns:Publish``            the alert topic's ARN
 ``ssm:GetParameter``       the state parameter's ARN (also covers ``name:version`` reads)
 ``ssm:PutParameter``       the state parameter's ARN
+``ssm:*Parameter``         ``<state parameter>-claims/*``: the per-rule claims, written before
+                           publishing, deleted when a publish fails (:func:`.alerts.claim_alert`)
 =========================  ===============================================================
 
 Not in the policy, on purpose:
@@ -50,6 +52,7 @@ CHECK_FUNCTION_ACTIONS: frozenset[str] = frozenset(
         "ce:GetCostAndUsage",
         "ce:GetCostForecast",
         "sns:Publish",
+        "ssm:DeleteParameter",
         "ssm:GetParameter",
         "ssm:PutParameter",
     }
@@ -122,6 +125,12 @@ def check_function_policy(
             "Effect": "Allow",
             "Action": ["ssm:GetParameter", "ssm:PutParameter"],
             "Resource": parameter,
+        },
+        {
+            "Sid": "ClaimAlerts",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"],
+            "Resource": f"{parameter}-claims/*",
         },
     ]
     if function_name is not None:

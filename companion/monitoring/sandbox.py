@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -100,17 +99,17 @@ def _request(params: Mapping[str, Any]) -> dict[str, Any]:
 def start_mocked_aws(region: str = DEFAULT_REGION) -> Any:
     """Start moto's mock of every AWS service in this process and return it.
 
-    Sets fake credentials (``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY`` = ``testing``)
-    and ``AWS_DEFAULT_REGION`` in ``os.environ`` first, so that the kernel holds no real
-    credentials around the mock (moto swaps in fake ones of its own while it runs). Every boto3
+    First :func:`companion.environment.isolate_from_real_aws` removes any endpoint, profile or
+    session token from ``os.environ`` and sets fake credentials (``testing``) and
+    ``AWS_DEFAULT_REGION``, so the kernel holds nothing real around the mock. Every boto3
     client then talks to an in-memory account, ``123456789012``. Call ``.stop()`` on the
     result to end the mock (its state is lost).
     """
     from moto import mock_aws
 
-    os.environ["AWS_ACCESS_KEY_ID"] = "testing"
-    os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
-    os.environ["AWS_DEFAULT_REGION"] = region
+    from ..environment import isolate_from_real_aws
+
+    isolate_from_real_aws(region)  # no endpoint, profile or token of yours can leak past moto
     mock = mock_aws()
     mock.start()
     return mock

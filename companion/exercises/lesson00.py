@@ -83,7 +83,7 @@ q2 = NumericExercise(
             lambda: float(max(LATENCIES_MS)),
             "that is the maximum (p100); p95 leaves out the slowest 5% of requests.",
         ),
-    ),  # fmt: skip
+    ),
     success="the slow tail sets the p95: 1 request in 20 is slower than this.",
 )
 
@@ -144,7 +144,7 @@ q3 = NumericExercise(
             lambda: float(SERVERS["large"]["price_per_hour_usd"]),  # type: ignore[arg-type]
             "that is the price per hour; multiply by the 730 hours of a month.",
         ),
-    ),  # fmt: skip
+    ),
     success="the cheapest configuration that meets the p95 target, judged on the p95.",
     design=True,
 )

@@ -88,9 +88,12 @@ def study_time(cells: Sequence[Mapping[str, Any]]) -> StudyTime:
     words = code_lines = exercises = 0
     for cell in cells:
         text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "study-plan" in tags:  # the generated table of study times is not counted in them
+            continue
         if cell["cell_type"] == "markdown":
             words += len(re.findall(r"[A-Za-z0-9][\w'’.,%$/-]*", text))
-        elif "setup" not in cell.get("metadata", {}).get("tags", []):
+        elif "setup" not in tags:
             code_lines += sum(1 for line in text.splitlines() if line.strip())
             exercises += len(re.findall(r"\bex\.(?:q\d+|quiz)\.check\(", text))
     return StudyTime(words, code_lines, exercises)
@@ -129,6 +132,20 @@ class Course:
     def setup_cell(self, lesson: Lesson) -> str:
         """The lesson's first code cell, for its extras."""
         return SETUP_CELL.format(repository_url=self.repository_url, extras=",".join(lesson.extras))
+
+    def study_plan(self, study: Mapping[str, StudyTime]) -> str:
+        """Lesson 00's study plan: each lesson, what it needs first, and its estimated time."""
+        rows = ["## Your study plan", "",
+                "| Lesson | You need | Study time |", "| --- | --- | ---: |"]  # fmt: skip
+        for lesson in self.lessons:
+            rows.append(f"| [{lesson.title}]({lesson.file}) | {lesson.prerequisites} | "
+                        f"≈ {study[lesson.file].minutes:.0f} min |")  # fmt: skip
+        total = sum(s.minutes for s in study.values())
+        rows += ["", f"About {total / 60:.0f} hours in all. Study time is an estimate computed from each "
+                 "notebook: its words read at 200 a minute, its code lines at 6 seconds each, and 5 "
+                 "minutes per exercise (the recap quiz counts as one). Terms are defined in the "
+                 "[glossary](glossary.md)."]  # fmt: skip
+        return "\n".join(rows)
 
     def lesson_map(self, study: Mapping[str, StudyTime] | None = None) -> str:
         """The README's lesson table, in Markdown; with ``study`` (per lesson file), the

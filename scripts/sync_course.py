@@ -19,7 +19,8 @@ from companion.course import Course, Lesson, StudyTime, load_course, study_time
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- lesson-map:start -->", "<!-- lesson-map:end -->"
-BADGE_TAG, SETUP_TAG = "badges", "setup"
+BADGE_TAG, SETUP_TAG, PLAN_TAG = "badges", "setup", "study-plan"
+PLAN_LESSON = "00_start_here.ipynb"
 
 
 def render_readme(readme: str, course: Course, study: dict[str, StudyTime]) -> str:
@@ -35,6 +36,18 @@ def _tagged(notebook: nbformat.NotebookNode, tag: str) -> int | None:
         if tag in cell.metadata.get("tags", []):
             return index
     return None
+
+
+def render_study_plan(notebook: nbformat.NotebookNode, course: Course, study: dict[str, StudyTime]) -> None:
+    """Lesson 00's study-plan cell (tagged), before its "How to run the lessons" section."""
+    plan = _tagged(notebook, PLAN_TAG)
+    if plan is None:
+        cell = nbformat.v4.new_markdown_cell("")
+        cell.metadata["tags"] = [PLAN_TAG]
+        where = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## How to run"))
+        notebook.cells.insert(where, cell)
+        plan = where
+    notebook.cells[plan].source = course.study_plan(study)
 
 
 def render_lesson(notebook: nbformat.NotebookNode, course: Course, lesson: Lesson) -> None:
@@ -80,8 +93,10 @@ def main() -> int:
         notebook = nbformat.read(path, as_version=4)
         before = nbformat.writes(notebook)
         render_lesson(notebook, course, lesson)
+        if lesson.file == PLAN_LESSON:
+            render_study_plan(notebook, course, study)
         if nbformat.writes(notebook) != before:
-            stale.append(f"lessons/{lesson.file} (badge or setup cell)")
+            stale.append(f"lessons/{lesson.file} (badge, setup or study-plan cell)")
             if not args.check:
                 nbformat.write(notebook, path)
     if args.check and stale:

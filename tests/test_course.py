@@ -225,3 +225,19 @@ def test_the_readme_states_each_lessons_study_time_and_prerequisites() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "| Lesson | What you learn | You need | Study time | Open |" in readme
     assert "words read at 200 a minute" in readme
+
+
+def test_lesson_00_shows_the_generated_study_plan_and_the_overview_figure() -> None:
+    import nbformat
+
+    from companion.course import study_time
+
+    course = load_course(ROOT / "pyproject.toml")
+    cells = nbformat.read(ROOT / "lessons" / "00_start_here.ipynb", as_version=4).cells
+    plan = [c for c in cells if "study-plan" in c.metadata.get("tags", [])]
+    assert len(plan) == 1 and plan[0].source.startswith("## Your study plan")
+    study = {lesson.file: study_time(nbformat.read(ROOT / "lessons" / lesson.file, as_version=4).cells)
+             for lesson in course.lessons}  # fmt: skip
+    assert plan[0].source == course.study_plan(study)  # and the plan's own words are not counted
+    assert "images/overview.svg" in "".join(c.source for c in cells)
+    assert (ROOT / "lessons" / "images" / "overview.svg").is_file()

@@ -613,6 +613,78 @@ def test_shutdown_lets_an_in_flight_request_finish():
         app.state.server.executor.submit(print)
 
 
+def raw_upload(url: str, body_part: bytes, declared: int = 100) -> socket.socket:
+    """A client that sends its headers and part of its body, then stalls (or vanishes)."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = socket.create_connection((host, int(port)), timeout=10)
+    conn.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 + f"Content-Length: {declared}\r\n\r\n".encode() + body_part)  # fmt: skip
+    return conn
+
+
+def test_at_sigterm_the_server_is_not_ready_at_once_and_late_work_gets_a_json_503():
+    started = threading.Event()
+    app = create_app(lambda: FakePredictor(delay_s=3.0, started=started),
+                     load_in_background=False, log_stream=io.StringIO())  # fmt: skip
+    with uvicorn_thread(app) as (url, _, _), ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(httpx.post, f"{url}/predict", json={"text": "slow"}, timeout=10)
+        assert started.wait(5)
+        state = app.state.server
+        state.loop.call_soon_threadsafe(state.begin_shutdown, 0.3)  # what serve's SIGTERM hook does
+        wait_until(lambda: state.status == "stopping")
+        ready = httpx.get(f"{url}/readyz", timeout=5)
+        new = httpx.post(f"{url}/predict", json={"text": "new"}, timeout=5)
+        late = in_flight.result(timeout=10)
+    assert (ready.status_code, ready.json()) == (503, {"status": "stopping"})
+    assert new.status_code == 503 and new.json()["error"]["code"] == "shutting_down"
+    assert late.status_code == 503 and late.json()["error"]["code"] == "shutting_down"
+    assert late.headers["Retry-After"] == "1"
+
+
+def test_a_stalled_upload_gets_408_after_the_body_timeout():
+    app = create_app(lambda: FakePredictor(), load_in_background=False,
+                     log_stream=io.StringIO(), body_timeout_s=0.5)  # fmt: skip
+    with uvicorn_thread(app) as (url, _, _):
+        conn = raw_upload(url, b'{"te')
+        started = time.monotonic()
+        answer = conn.recv(4096).decode()
+        waited = time.monotonic() - started
+        conn.close()
+    assert answer.startswith("HTTP/1.1 408") and '"body_timeout"' in answer
+    assert 0.3 < waited < 5
+
+
+def test_stalled_uploads_are_bounded_by_the_concurrency_limit():
+    log = io.StringIO()
+    app = create_app(lambda: FakePredictor(), load_in_background=False, log_stream=log,
+                     body_timeout_s=30, max_concurrent_requests=3)  # fmt: skip
+    with uvicorn_thread(app) as (url, _, _):
+        stalled = [raw_upload(url, b'{"te') for _ in range(3)]
+        wait_until(lambda: metric(httpx.get(f"{url}/metrics").text, "http_requests_in_flight") == 3)
+        refused = httpx.post(f"{url}/predict", json={"text": "x"}, timeout=5)
+        for conn in stalled:
+            conn.close()
+        wait_until(lambda: metric(httpx.get(f"{url}/metrics").text, "http_requests_in_flight") == 0)
+        served_after = httpx.post(f"{url}/predict", json={"text": "x"}, timeout=5)
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "overloaded"
+    assert refused.headers["Retry-After"] == "1"
+    assert served_after.status_code == 200
+
+
+def test_a_client_that_vanishes_mid_body_is_a_499_not_a_server_error():
+    log = io.StringIO()
+    app = create_app(lambda: FakePredictor(), load_in_background=False, log_stream=log)
+    with uvicorn_thread(app) as (url, _, _):
+        raw_upload(url, b'{"text": "hal').close()
+        wait_until(lambda: any(r.get("status") == 499 for r in request_logs(log)))
+        metrics_text = httpx.get(f"{url}/metrics").text
+    records = request_logs(log)
+    assert [r["error_code"] for r in records] == ["client_disconnected"]
+    assert all(r["level"] == "INFO" for r in log_lines(log))
+    assert metric(metrics_text, "http_requests_total", path="/predict", status="499") == 1
+    assert metric(metrics_text, "http_requests_total", path="/predict", status="500") == 0
+
+
 def test_sigterm_stops_the_cli_server_gracefully(tiny):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -655,6 +727,7 @@ def test_sigterm_stops_the_cli_server_gracefully(tiny):
     assert "Traceback" not in err
     records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert [r["status"] for r in records if "status" in r] == [200]
+    assert any(r.get("event") == "shutdown_started" for r in records)  # not ready at SIGTERM
 
 
 # --- command line -----------------------------------------------------------------------------

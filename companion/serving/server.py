@@ -36,9 +36,19 @@ Design
   intra-op threads, so concurrent calls would only oversubscribe the CPU.
 - Optional micro-batching (:class:`~companion.serving.batching.BatchingConfig`): see
   :mod:`companion.serving.batching`.
-- Graceful shutdown: on SIGTERM uvicorn stops accepting connections and waits (up to
-  ``graceful_timeout_s``) for in-flight requests; then the lifespan shutdown drains the batcher
-  and shuts the worker thread down once its last ``predict`` has finished.
+- Graceful shutdown: on SIGTERM the app turns not-ready at once (``/readyz`` 503 ``stopping``,
+  new requests 503 ``shutting_down``), uvicorn stops accepting connections and waits (up to
+  ``graceful_timeout_s``) for in-flight requests, and a request still waiting for the model one
+  second before that deadline gets the JSON 503 rather than uvicorn's plain-text 500; then the
+  lifespan shutdown drains the batcher and shuts the worker thread down once its last
+  ``predict`` has finished. A model still *loading* at SIGTERM is waited for (a call on a
+  thread cannot be interrupted), so shutdown during a load takes as long as the load.
+- Slow and vanishing clients: the body must arrive within ``body_timeout_s`` (408
+  ``body_timeout``); at most ``max_concurrent_requests`` predictions are in progress, the next
+  get 503 ``overloaded`` with ``Retry-After`` (this also bounds slow uploads); a client that
+  disconnects mid-body is logged as 499 ``client_disconnected``, never as a server error.
+  uvicorn has no timeout for reading *headers*: bound those connections with uvicorn's
+  ``limit_concurrency`` (:func:`make_server` sets it) or a proxy in front.
 - One JSON log line per ``/predict`` request (to ``log_stream``, default stderr), like the Lambda
   app; client errors carry their code, server errors their type, detail and traceback (as one
   JSON string), load failures one line.
@@ -70,7 +80,7 @@ from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -135,9 +145,26 @@ class ServerState:
         self.executor: ThreadPoolExecutor | None = None
         self.batcher: MicroBatcher | None = None
         self._load_task: asyncio.Task[None] | None = None
+        self.deadline: asyncio.Event | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def begin_shutdown(self, answer_within_s: float) -> None:
+        """Shutdown begins: not ready from now on (``/readyz`` 503 ``stopping``, new requests
+        503 ``shutting_down``), and requests still waiting for the model after
+        ``answer_within_s`` get the same JSON 503 instead of being cut off. Call it on the
+        event loop (``serve`` does, from its SIGTERM handler)."""
+        if self.status != "failed":
+            self.status = "stopping"
+        self.metrics.model_ready.set(0)
+        if self.deadline is None:
+            self.deadline = asyncio.Event()
+            asyncio.get_running_loop().call_later(max(0.0, answer_within_s), self.deadline.set)
+            self.log({"level": "INFO", "event": "shutdown_started",
+                      "answer_within_s": answer_within_s})  # fmt: skip
 
     async def start(self, *, background: bool) -> None:
         """Start the worker thread and load the model on it (in the background or now)."""
+        self.loop = asyncio.get_running_loop()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         self.status, self.error = "loading", None
         self.metrics.model_ready.set(0)
@@ -186,6 +213,23 @@ class ServerState:
             await asyncio.get_running_loop().run_in_executor(
                 None, lambda: executor.shutdown(wait=True)
             )
+
+    async def infer_before_deadline(self, texts: list[str]) -> InferenceResult:
+        """:meth:`infer`, unless shutdown's deadline passes first (then ShuttingDownError: the
+        client gets the JSON 503, and the worker finishes the call on its own)."""
+        work = asyncio.ensure_future(self.infer(texts))
+        while True:
+            if self.deadline is None:
+                waiter: asyncio.Future[Any] = asyncio.ensure_future(asyncio.sleep(0.2))
+            else:
+                waiter = asyncio.ensure_future(self.deadline.wait())
+            done, _ = await asyncio.wait({work, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if work in done:
+                waiter.cancel()
+                return work.result()
+            if self.deadline is not None and self.deadline.is_set():
+                work.add_done_callback(lambda task: task.cancelled() or task.exception())
+                raise ShuttingDownError("the server's shutdown deadline passed")
 
     async def infer(self, texts: list[str]) -> InferenceResult:
         """Predictions for ``texts`` from the worker thread (through the batcher if any)."""
@@ -259,18 +303,29 @@ def _request_id(request: Request) -> str:
     return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
 
 
-async def _read_body(request: Request, limits: Limits) -> bytes:
+async def _read_body(request: Request, limits: Limits, timeout_s: float) -> bytes:
     """The body, refused (413) as soon as it is known to be over the limit: by its declared
-    ``Content-Length`` before reading, or while streaming a chunked body."""
+    ``Content-Length`` before reading, or while streaming a chunked body; 408 when the client
+    has not sent all of it within ``timeout_s``."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit():
         check_body_size(int(declared), limits)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        check_body_size(size, limits)
-        chunks.append(chunk)
+
+    async def read() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            check_body_size(size, limits)
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read(), timeout_s)
+    except TimeoutError:
+        raise RequestError(
+            408, "body_timeout", f"the request body did not arrive within {timeout_s:g} s"
+        ) from None
     return b"".join(chunks)
 
 
@@ -289,6 +344,8 @@ def create_app(
     load_in_background: bool = True,
     log_stream: TextIO | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    body_timeout_s: float = 10.0,
+    max_concurrent_requests: int = 64,
 ) -> Starlette:
     """The inference app (see the module docstring).
 
@@ -296,9 +353,20 @@ def create_app(
     returns needs a ``predict(texts) -> [prediction with .label and .score]``. ``limits``
     defaults to ``Limits()``; ``batching=None`` runs each request's texts as one ``predict``
     call; ``registry`` defaults to a new ``CollectorRegistry`` (``app.state.metrics.registry``);
-    ``log_stream`` defaults to ``sys.stderr`` at write time.
+    ``log_stream`` defaults to ``sys.stderr`` at write time. A client has ``body_timeout_s`` to
+    send its body (408 after); at most ``max_concurrent_requests`` predictions are in progress
+    at once (reading, queued or running), the next get 503 ``overloaded`` with ``Retry-After``.
     """
     limits = Limits() if limits is None else limits
+    if not (isinstance(max_concurrent_requests, int) and max_concurrent_requests >= 1):
+        raise ValueError(
+            f"max_concurrent_requests must be a whole number >= 1, got {max_concurrent_requests!r}"
+        )
+    if not (isinstance(body_timeout_s, int | float) and 0 < body_timeout_s <= 3600):
+        raise ValueError(
+            f"body_timeout_s must be a number of seconds in (0, 3600], got {body_timeout_s!r}"
+        )
+    in_progress = 0
     metrics = ServerMetrics(registry)
 
     def log(record: Mapping[str, Any]) -> None:
@@ -322,12 +390,33 @@ def create_app(
         return Response(metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def predict(request: Request) -> Response:
+        nonlocal in_progress
+        if in_progress >= max_concurrent_requests:
+            request_id = _request_id(request)
+            log(
+                {
+                    "level": "INFO",
+                    "request_id": request_id,
+                    "status": 503,
+                    "error_code": "overloaded",
+                }
+            )
+            return _error(503, "overloaded", f"more than {max_concurrent_requests} requests are in "
+                          "progress; retry shortly", request_id, **{"Retry-After": "1"})  # fmt: skip
+        in_progress += 1
+        try:
+            return await _predict(request)
+        finally:
+            in_progress -= 1
+
+    async def _predict(request: Request) -> Response:
         start = clock()
         request_id = _request_id(request)
         record: dict[str, Any] = {}
         headers: dict[str, str] = {}
         try:
-            texts = parse_predict_request(await _read_body(request, limits), limits)
+            body = await _read_body(request, limits, body_timeout_s)
+            texts = parse_predict_request(body, limits)
             record.update(texts=len(texts), characters=sum(len(t) for t in texts))
             if state.status == "loading":
                 headers["Retry-After"] = "1"
@@ -335,7 +424,11 @@ def create_app(
             if state.status == "failed":
                 raise _Unavailable("model_unavailable",
                                    f"the model is unavailable; quote request id {request_id} when you report it")  # fmt: skip
-            result = await state.infer(texts)
+            result = await state.infer_before_deadline(texts)
+        except ClientDisconnect:  # the client left mid-body: its fault, and nobody to answer
+            log({"level": "INFO", "request_id": request_id, "status": 499,
+                 "error_code": "client_disconnected", "duration_ms": round((clock() - start) * 1000, 3)})  # fmt: skip
+            return Response(status_code=499)
         except RequestError as error:
             status, code, message = error.status, error.code, error.message
         except _Unavailable as error:
@@ -405,6 +498,7 @@ def create_app(
         try:
             yield
         finally:
+            state.begin_shutdown(0.0)  # already drained by the server: nothing may wait now
             await state.stop()
 
     app = Starlette(
@@ -455,10 +549,13 @@ def make_server(
     port: int = 8080,
     graceful_timeout_s: int = 20,
     log_level: str = "info",
+    limit_concurrency: int | None = 512,
 ) -> uvicorn.Server:
     """A ``uvicorn.Server`` for ``app``: lifespan on, uvicorn's access log off (the app logs
     one JSON line per prediction), waiting ``graceful_timeout_s`` for in-flight requests on
-    shutdown. Keep that below Kubernetes' ``terminationGracePeriodSeconds`` (default 30)."""
+    shutdown. Keep that below Kubernetes' ``terminationGracePeriodSeconds`` (default 30).
+    ``limit_concurrency`` caps open connections and tasks (uvicorn answers a plain 503 beyond
+    it): the bound on clients that never finish sending their headers."""
     config = uvicorn.Config(
         app,
         host=host,
@@ -468,8 +565,17 @@ def make_server(
         server_header=False,
         log_level=log_level,
         timeout_graceful_shutdown=graceful_timeout_s,
+        limit_concurrency=limit_concurrency,
     )
     return uvicorn.Server(config)
+
+
+def _begin_shutdown(app: ASGIApp, graceful_timeout_s: float) -> None:
+    """Tell the app shutdown began (from a signal handler: thread-safely, on its loop); it
+    answers what is still waiting one second before uvicorn's graceful timeout cuts it off."""
+    state = getattr(getattr(app, "state", None), "server", None)
+    if isinstance(state, ServerState) and state.loop is not None:
+        state.loop.call_soon_threadsafe(state.begin_shutdown, max(0.0, graceful_timeout_s - 1.0))
 
 
 def serve(
@@ -494,9 +600,12 @@ def serve(
     if threading.current_thread() is not threading.main_thread():
         server.run(sockets=sockets)
         return
-    previous = {
-        sig: signal.signal(sig, server.handle_exit) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
+
+    def on_signal(sig: int, frame: Any) -> None:
+        _begin_shutdown(app, graceful_timeout_s)  # not ready at once, before draining
+        server.handle_exit(sig, frame)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.run(sockets=sockets)
     finally:

@@ -38,13 +38,17 @@ def _tagged(notebook: nbformat.NotebookNode, tag: str) -> int | None:
     return None
 
 
-def render_study_plan(notebook: nbformat.NotebookNode, course: Course, study: dict[str, StudyTime]) -> None:
+def render_study_plan(
+    notebook: nbformat.NotebookNode, course: Course, study: dict[str, StudyTime]
+) -> None:
     """Lesson 00's study-plan cell (tagged), before its "How to run the lessons" section."""
     plan = _tagged(notebook, PLAN_TAG)
     if plan is None:
         cell = nbformat.v4.new_markdown_cell("")
         cell.metadata["tags"] = [PLAN_TAG]
-        where = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## How to run"))
+        where = next(
+            i for i, c in enumerate(notebook.cells) if c.source.startswith("## How to run")
+        )
         notebook.cells.insert(where, cell)
         plan = where
     notebook.cells[plan].source = course.study_plan(study)

@@ -29,8 +29,9 @@ Unknown paths answer a JSON 404, wrong methods a JSON 405 with ``Allow``.
 
 Design
 ------
-- The model loads in the app's lifespan, on the inference thread, so the process answers
-  probes while it loads (``load_in_background=False`` loads before serving instead).
+- The model loads in the app's lifespan, on a daemon thread of its own, so the process answers
+  probes while it loads (``load_in_background=False`` loads before serving instead), and a
+  shutdown waits for a load at most ``load_wait_s`` (5 s) before leaving it behind.
 - Every ``predict`` runs on ONE dedicated worker thread (``ThreadPoolExecutor(max_workers=1)``),
   never on the event loop; requests queue for it. ONNX Runtime parallelises one call over its
   intra-op threads, so concurrent calls would only oversubscribe the CPU.
@@ -41,8 +42,7 @@ Design
   ``graceful_timeout_s``) for in-flight requests, and a request still waiting for the model one
   second before that deadline gets the JSON 503 rather than uvicorn's plain-text 500; then the
   lifespan shutdown drains the batcher and shuts the worker thread down once its last
-  ``predict`` has finished. A model still *loading* at SIGTERM is waited for (a call on a
-  thread cannot be interrupted), so shutdown during a load takes as long as the load.
+  ``predict`` has finished.
 - Slow and vanishing clients: the body must arrive within ``body_timeout_s`` (408
   ``body_timeout``); at most ``max_concurrent_requests`` predictions are in progress, the next
   get 503 ``overloaded`` with ``Retry-After`` (this also bounds slow uploads); a client that
@@ -73,7 +73,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import uvicorn
 from prometheus_client import CollectorRegistry
@@ -147,6 +147,7 @@ class ServerState:
         self._load_task: asyncio.Task[None] | None = None
         self.deadline: asyncio.Event | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.load_wait_s = 5.0
 
     def begin_shutdown(self, answer_within_s: float) -> None:
         """Shutdown begins: not ready from now on (``/readyz`` 503 ``stopping``, new requests
@@ -173,12 +174,9 @@ class ServerState:
             await self._load_task
 
     async def _load(self) -> None:
-        assert self.executor is not None
         start = self.clock()
         try:
-            predictor = await asyncio.get_running_loop().run_in_executor(
-                self.executor, self.predictor_factory
-            )
+            predictor = await self._load_on_daemon_thread()
         except Exception as exc:
             self.status, self.error = "failed", _one_line(exc)
             self.log({"level": "ERROR", "event": "model_load_failed", "error_type": type(exc).__name__,
@@ -189,6 +187,7 @@ class ServerState:
         if self.status == "stopping":  # shutdown began while it loaded: never serve
             return
         if self.batching is not None:
+            assert self.executor is not None
             self.batcher = MicroBatcher(
                 predictor.predict, self.executor, self.batching, observer=self.metrics,
                 clock=self.clock,
@@ -199,13 +198,45 @@ class ServerState:
         self.metrics.model_load_seconds.set(seconds)
         self.log({"level": "INFO", "event": "model_loaded", "load_ms": round(seconds * 1000, 3)})
 
+    async def _load_on_daemon_thread(self) -> Predictor:
+        """Run the factory on a daemon thread of its own: a shutdown that cannot wait for a
+        slow load leaves it behind, and the process still exits."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Predictor] = loop.create_future()
+
+        def deliver(predictor: Predictor | None, error: BaseException | None) -> None:
+            if done.done():  # the shutdown stopped waiting
+                return
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(cast(Predictor, predictor))
+
+        def work() -> None:
+            predictor: Predictor | None = None
+            error: BaseException | None = None
+            try:
+                predictor = self.predictor_factory()
+            except BaseException as exc:  # handed to the awaiting task
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+                loop.call_soon_threadsafe(deliver, predictor, error)
+
+        threading.Thread(target=work, name="model-load", daemon=True).start()
+        return await done
+
     async def stop(self) -> None:
-        """Refuse new work, let the load and every pending batch finish, stop the worker."""
+        """Refuse new work, wait for a load at most ``load_wait_s``, let every pending batch
+        finish, stop the worker."""
         if self.status != "failed":
             self.status = "stopping"
         self.metrics.model_ready.set(0)
-        if self._load_task is not None:
-            await self._load_task  # a load on the worker thread cannot be interrupted
+        if self._load_task is not None and not self._load_task.done():
+            await asyncio.wait({self._load_task}, timeout=self.load_wait_s)
+            if not self._load_task.done():  # left behind on its daemon thread
+                self._load_task.cancel()
+                self.log({"level": "WARNING", "event": "model_load_abandoned",
+                          "waited_s": self.load_wait_s})  # fmt: skip
         if self.batcher is not None:
             await self.batcher.close()
         if self.executor is not None:
@@ -349,7 +380,7 @@ def create_app(
 ) -> Starlette:
     """The inference app (see the module docstring).
 
-    ``predictor_factory`` is called once, in the lifespan, on the inference thread; what it
+    ``predictor_factory`` is called once, in the lifespan, on a daemon thread of its own; what it
     returns needs a ``predict(texts) -> [prediction with .label and .score]``. ``limits``
     defaults to ``Limits()``; ``batching=None`` runs each request's texts as one ``predict``
     call; ``registry`` defaults to a new ``CollectorRegistry`` (``app.state.metrics.registry``);

@@ -480,6 +480,13 @@ def test_the_invoke_permission_lets_only_this_rule_invoke_the_function(aws: Aws)
     assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": rule_arn}}
     with pytest.raises(MonitoringConfigError, match="rule_arn"):
         schedule_invoke_permission(FUNCTION_ARN, "cost-check")
+    # One check at a time: reserved concurrency 1, set once (idempotent).
+    from companion.monitoring import ensure_single_check_at_a_time
+
+    assert ensure_single_check_at_a_time(lambda_client, "cost-check") is True
+    assert ensure_single_check_at_a_time(lambda_client, "cost-check") is False
+    concurrency = lambda_client.get_function_concurrency(FunctionName="cost-check")
+    assert concurrency["ReservedConcurrentExecutions"] == 1
 
 
 def test_default_thresholds_are_the_alert_defaults() -> None:

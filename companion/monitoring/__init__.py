@@ -31,6 +31,7 @@ from .budgets import (
     ensure_budget,
     ensure_budgets_can_publish,
     ensure_daily_schedule,
+    ensure_single_check_at_a_time,
 )
 from .check import CheckReport, handler, run_check
 from .cost_explorer import (
@@ -102,6 +103,7 @@ __all__ = [
     "ensure_budget",
     "ensure_budgets_can_publish",
     "ensure_daily_schedule",
+    "ensure_single_check_at_a_time",
     "forecast_month_end",
     "forecast_period",
     "format_alert",

@@ -50,6 +50,7 @@ __all__ = [
     "ensure_budget",
     "ensure_budgets_can_publish",
     "ensure_daily_schedule",
+    "ensure_single_check_at_a_time",
     "schedule_invoke_permission",
 ]
 
@@ -548,3 +549,21 @@ def schedule_invoke_permission(
         "Principal": "events.amazonaws.com",
         "SourceArn": rule_arn,
     }
+
+
+def ensure_single_check_at_a_time(lambda_client: Any, function_name: str) -> bool:
+    """Reserve a concurrency of 1 for the check function, so overlapping invocations (an
+    EventBridge delivery twice, a retry beside a manual run) are throttled and retried instead
+    of running side by side; the claims of :func:`.alerts.claim_alert` then rarely have work to
+    do. Idempotent: returns whether it changed anything."""
+    if not isinstance(function_name, str) or not function_name:
+        raise MonitoringConfigError(
+            f"function_name must be a function name or ARN, got {function_name!r}"
+        )
+    current = aws_call("lambda:GetFunctionConcurrency", MonitoringError,
+                       lambda_client.get_function_concurrency, FunctionName=function_name)  # fmt: skip
+    if current.get("ReservedConcurrentExecutions") == 1:
+        return False
+    aws_call("lambda:PutFunctionConcurrency", MonitoringError, lambda_client.put_function_concurrency,
+             FunctionName=function_name, ReservedConcurrentExecutions=1)  # fmt: skip
+    return True

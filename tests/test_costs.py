@@ -831,3 +831,23 @@ def test_required_throughput_is_the_peak_shared_at_the_target_utilization():
     assert required_throughput_rps(traffic, instances=2, target_utilization=0.5) == pytest.approx(
         200.0
     )
+
+
+def test_a_fleet_that_cannot_serve_the_traffic_is_drawn_dotted_and_says_so(catalog):
+    from companion.costs import fleet_capacity_daily_requests
+
+    shape = scenario_traffic()
+    limit = fleet_capacity_daily_requests(shape, 100.0, 2)  # 2 × 100 × 0.7 req/s at the peak
+    assert limit == pytest.approx(140.0 / shape.peak_ratio * 86_400)
+    curves = [_lambda_curve(catalog),
+              fixed_fleet_curve(catalog.instance("c7i.2xlarge"), 2, serves_up_to=limit)]  # fmt: skip
+    ax = plot_cost_curves(curves, 1e4, 1e8, reference=curves[0])
+    try:
+        beyond = [line for line in ax.get_lines() if "cannot serve" in line.get_label()]
+        assert len(beyond) == 1 and beyond[0].get_linestyle() == ":"
+        assert min(beyond[0].get_xdata()) == pytest.approx(limit)
+        assert ax.get_title()
+        crossings = [t.get_text() for t in ax.texts]
+        assert crossings and all(" = " in text for text in crossings)  # which curves cross
+    finally:
+        plt.close(ax.figure)

@@ -241,3 +241,21 @@ def test_lesson_00_shows_the_generated_study_plan_and_the_overview_figure() -> N
     assert plan[0].source == course.study_plan(study)  # and the plan's own words are not counted
     assert "images/overview.svg" in "".join(c.source for c in cells)
     assert (ROOT / "lessons" / "images" / "overview.svg").is_file()
+
+
+TITLED_PLOTTERS = ("plot_rollout(", "plot_cost_curves(", "plot_hpa(")
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted((ROOT / "lessons").glob("0*.ipynb"))])
+def test_every_plot_in_a_lesson_has_a_title(name: str) -> None:
+    """A cell that draws a figure sets its title, or calls a companion plotter that does."""
+    import nbformat
+
+    cells = nbformat.read(ROOT / "lessons" / name, as_version=4).cells
+    for index, cell in enumerate(cells):
+        drawn = cell.cell_type == "code" and any(
+            "image/png" in output.get("data", {}) for output in cell.get("outputs", [])
+        )
+        if drawn:
+            titled = "title" in cell.source or any(p in cell.source for p in TITLED_PLOTTERS)
+            assert titled, f"{name} cell {index} draws a figure without a title"

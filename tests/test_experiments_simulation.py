@@ -117,6 +117,20 @@ def test_plot_rollout(slow: RolloutRun) -> None:
 
 
 @pytest.mark.parametrize(
+    ("candidate", "final"), [(ArmProfile(0.01, 50.0), 100), (ArmProfile(0.03, 50.0), 0)]
+)
+def test_the_rollout_plot_ends_on_the_final_weight(candidate: ArmProfile, final: int) -> None:
+    """A promoted run's share line ends at 100 %, a rolled-back one's at 0 %, after the run's
+    last interval: the plot says what the run did."""
+    run = simulate_rollout(BASELINE, candidate, PLAN, seed=0)
+    assert run.final_percent == final
+    share_line = plot_rollout(run).get_axes()[0].get_lines()[0]
+    x, y = share_line.get_data()
+    assert y[-1] == final and x[-1] > run.end_time_s / 60
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"requests_per_second": 0}, r"requests_per_second must be > 0"),

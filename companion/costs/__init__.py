@@ -7,6 +7,7 @@ from .breakeven import (
     capacity_fleet_curve,
     crossovers,
     fixed_fleet_curve,
+    fleet_capacity_daily_requests,
     plot_cost_curves,
     serverless_curve,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "cpu_scaled_duration_ms",
     "crossovers",
     "fixed_fleet_curve",
+    "fleet_capacity_daily_requests",
     "gateway_line_items",
     "lambda_vcpus",
     "plan_fleet",

@@ -26,6 +26,7 @@ __all__ = [
     "capacity_fleet_curve",
     "crossovers",
     "fixed_fleet_curve",
+    "fleet_capacity_daily_requests",
     "plot_cost_curves",
     "serverless_curve",
 ]
@@ -38,6 +39,7 @@ class CostCurve:
     label: str
     cost_at: Callable[[float], float]
     kinks: Callable[[float, float], list[float]]
+    serves_up_to: float | None = None  # daily requests it can serve at most (None: any)
 
     def __call__(self, daily_requests: float) -> float:
         return self.cost_at(daily_requests)
@@ -54,12 +56,29 @@ class Crossover:
 
 
 def fixed_fleet_curve(
-    instance: InstancePrice, instance_count: int, hours_per_month: float = HOURS_PER_MONTH
+    instance: InstancePrice,
+    instance_count: int,
+    hours_per_month: float = HOURS_PER_MONTH,
+    *,
+    serves_up_to: float | None = None,
 ) -> CostCurve:
-    """N always-on instances: a flat line."""
+    """N always-on instances: a flat line, which serves at most ``serves_up_to`` requests a
+    day when given (:func:`fleet_capacity_daily_requests`); the plot marks the part beyond."""
     flat = always_on_cost(instance, instance_count, TrafficProfile(0), hours_per_month)
     cost = flat.monthly_cost_usd
-    return CostCurve(flat.strategy, lambda _daily: cost, lambda _lo, _hi: [])
+    return CostCurve(flat.strategy, lambda _daily: cost, lambda _lo, _hi: [], serves_up_to)
+
+
+def fleet_capacity_daily_requests(
+    shape: TrafficProfile,
+    throughput_rps_per_instance: float,
+    instance_count: int,
+    target_utilization: float = 0.7,
+) -> float:
+    """The most requests a day ``instance_count`` instances serve with this traffic ``shape``,
+    keeping the peak hour at ``target_utilization``."""
+    peak_rps = instance_count * throughput_rps_per_instance * target_utilization
+    return peak_rps / shape.peak_ratio * 86_400.0
 
 
 def capacity_fleet_curve(
@@ -216,6 +235,10 @@ def break_even_daily_requests(
     return found[0]
 
 
+def _short(label: str, limit: int = 22) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def plot_cost_curves(
     curves: Sequence[CostCurve],
     low: float,
@@ -236,25 +259,41 @@ def plot_cost_curves(
     for curve in curves:
         # Evaluate on both sides of every kink so that a fleet's steps are drawn as steps.
         kinks = curve.kinks(low, high)
-        points = sorted({*grid.tolist(), *kinks, *(_right_of(k) for k in kinks)})
-        ax.plot(points, [curve(x) for x in points], label=curve.label)
+        limit = curve.serves_up_to if curve.serves_up_to is not None else math.inf
+        points = sorted({*grid.tolist(), *kinks, *(_right_of(k) for k in kinks),
+                         *([limit] if low < limit < high else [])})  # fmt: skip
+        served = [x for x in points if x <= limit]
+        (line,) = ax.plot(served, [curve(x) for x in served], label=curve.label)
+        beyond = [x for x in points if x >= limit]
+        if beyond:  # the traffic it cannot serve: drawn dotted and said
+            ax.plot(beyond, [curve(x) for x in beyond], ls=":", color=line.get_color(), alpha=0.6,
+                    label=f"{curve.label}: cannot serve above {limit / 1e6:.2g}M/day")  # fmt: skip
     pairs = (
         [(reference, c) for c in curves if c is not reference]
         if reference is not None
         else [(x, y) for i, x in enumerate(curves) for y in curves[i + 1 :]]
     )
+    labelled: list[float] = []
     for first, second in pairs:
+        limit = min(
+            c.serves_up_to if c.serves_up_to is not None else math.inf for c in (first, second)
+        )
         for point in crossovers(first, second, low, high):
+            if point.daily_requests > limit:  # a crossing with traffic one of them cannot serve
+                continue
             ax.plot(point.daily_requests, point.monthly_cost_usd, "ko", ms=5)
+            stacked = sum(1 for x in labelled if abs(math.log(x / point.daily_requests)) < 0.05)
+            labelled.append(point.daily_requests)
             ax.annotate(
-                f"{point.daily_requests / 1e6:.2g}M/day",
+                f"{point.daily_requests / 1e6:.2g}M/day: {_short(first.label)} = {_short(second.label)}",
                 (point.daily_requests, point.monthly_cost_usd),
-                textcoords="offset points", xytext=(4, -12), fontsize=8,
+                textcoords="offset points", xytext=(4, -12 - 11 * stacked), fontsize=8,
             )  # fmt: skip
     if mark_daily_requests is not None:
         ax.axvline(mark_daily_requests, color="grey", ls="--", lw=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_title("Monthly cost vs requests per day (dots: where two strategies cost the same)")
     ax.set_xlabel("requests per day")
     ax.set_ylabel("monthly cost (USD)")
     ax.grid(True, which="both", alpha=0.3)

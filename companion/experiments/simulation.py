@@ -267,8 +267,14 @@ def plot_rollout(run: RolloutRun, title: str | None = None) -> Any:
     frame = run.timeline
     minutes = frame["time_s"].to_numpy() / 60.0
     figure, (share, errors, latency) = plt.subplots(3, 1, sharex=True, figsize=(10, 7))
-    start = minutes - run.plan.analysis_interval_seconds / 60.0
-    share.step(start, frame["candidate_percent"], where="post", color="tab:purple")
+    interval_min = run.plan.analysis_interval_seconds / 60.0
+    start = minutes - interval_min
+    # The traffic share per interval, then the weight the run ended on (100 % when promoted,
+    # 0 % when rolled back) held for one more interval, so the plot ends where the run did.
+    end_min = run.end_time_s / 60.0
+    share_x = [*start, end_min, end_min + interval_min]
+    share_y = [*frame["candidate_percent"], run.final_percent, run.final_percent]
+    share.step(share_x, share_y, where="post", color="tab:purple")
     share.set_ylabel("candidate %")
     share.set_ylim(-5, 105)
     for arm, color in ((CONTROL, "tab:blue"), (CANDIDATE, "tab:red")):

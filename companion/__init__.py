@@ -18,6 +18,7 @@ Sub-packages, one per topic:
 - :mod:`companion.environment` — what is installed, what is missing, and each lesson's setup.
 """
 
+from ._errors import CompanionError
 from .costs import (
     CostEstimate,
     TrafficProfile,
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CatalogError",
+    "CompanionError",
     "CostEstimate",
     "PriceCatalog",
     "TrafficProfile",

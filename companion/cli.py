@@ -375,7 +375,7 @@ def _serve(args: argparse.Namespace) -> str:
     from pathlib import Path
 
     from .optimize.offline_model import default_model_dir  # a path only: no torch
-    from .serverless.requests import Limits
+    from .serving.contract import Limits
 
     environ = os.environ
     model_dir = Path(args.model_dir or environ.get("MODEL_DIR") or default_model_dir("base"))

@@ -22,6 +22,8 @@ from importlib import metadata
 from packaging.requirements import Requirement
 from packaging.version import InvalidVersion, Version
 
+from ._errors import CompanionError
+
 __all__ = [
     "EnvironmentReport",
     "PackageStatus",
@@ -144,7 +146,7 @@ def check_environment() -> EnvironmentReport:
     )
 
 
-class SetupError(RuntimeError):
+class SetupError(CompanionError, RuntimeError):
     """A lesson's requirements could not be installed. IPython shows it as its one-line
     message (``_render_traceback_``), so a learner sees what failed and what to do, not a
     traceback; "Run all" still stops here."""

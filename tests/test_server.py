@@ -35,8 +35,8 @@ from starlette.testclient import TestClient
 from companion.cli import main
 from companion.serverless.app import InferenceApp
 from companion.serverless.events import function_url_event
-from companion.serverless.requests import Limits, RequestError, parse_predict_request
 from companion.serving.batching import BatchingConfig, MicroBatcher
+from companion.serving.contract import Limits, RequestError, parse_predict_request
 from companion.serving.server import create_app, create_app_for_folder, make_server
 
 REPO = Path(__file__).resolve().parents[1]

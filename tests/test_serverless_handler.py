@@ -22,7 +22,7 @@ from companion.serverless.events import (
     rest_api_event,
 )
 from companion.serverless.harness import invoke_locally
-from companion.serverless.requests import Limits, RequestError, parse_predict_request
+from companion.serving.contract import Limits, RequestError, parse_predict_request
 
 
 @dataclass(frozen=True)
@@ -226,12 +226,19 @@ def test_limits_come_from_the_environment() -> None:
 
 @pytest.mark.parametrize(
     ("environ", "message"),
-    [({"MAX_TEXTS": "lots"}, "MAX_TEXTS must be a whole number"), ({"MAX_TEXTS": "0"}, "max_texts must be"),
-     ({"MAX_BODY_BYTES": str(7 * 1024 * 1024)}, "6 MB payload limit")],
+    [({"MAX_TEXTS": "lots"}, "MAX_TEXTS must be a whole number"), ({"MAX_TEXTS": "0"}, "max_texts must be")],
 )  # fmt: skip
 def test_bad_limits_fail_loudly(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Limits.from_env(environ)
+
+
+def test_lambdas_6_mb_payload_limit_belongs_to_the_lambda_app() -> None:
+    """The edge that has the limit enforces it: the HTTP server may take larger bodies, the
+    Lambda app refuses a configuration above what Lambda delivers."""
+    big = Limits.from_env({"MAX_BODY_BYTES": str(7 * 1024 * 1024)})  # fine for the server
+    with pytest.raises(ValueError, match="6 MB payload limit"):
+        make_app(limits=big)
 
 
 def test_parse_rejects_invalid_utf8() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from .._errors import CompanionError
+
 __all__ = ["AutoscalingError", "BehaviorError", "SimulationInputError"]
 
 
-class AutoscalingError(ValueError):
+class AutoscalingError(CompanionError, ValueError):
     """Base class for autoscaling configuration and simulation errors."""
 
 

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .assignment import (
     Assignment,
@@ -34,46 +34,78 @@ from .exceptions import (
     RoutingError,
     StatsInputError,
 )
-from .metrics import ExperimentMetrics, VariantMetrics, VariantSnapshot
-from .rollout import (
-    Analysis,
-    RolloutController,
-    RolloutDecision,
-    RolloutEvent,
-    RolloutPlan,
-    analyze,
-)
-from .router import ABRouter, RoutedResult
-from .sequential import (
-    PeekingResult,
-    SequentialComparison,
-    confidence_sequence_halfwidth,
-    peeking_simulation,
-    sequential_compare,
-    sequential_compare_proportions,
-    tuning_rho,
-)
-from .simulation import ArmProfile, RolloutRun, plot_rollout, simulate_rollout
-from .stats import (
-    LatencyComparison,
-    ProportionComparison,
-    SRMResult,
-    compare_latency,
-    sample_ratio_mismatch,
-    sample_size_for_means,
-    sample_size_per_variant,
-    two_proportion_test,
-)
 
+if TYPE_CHECKING:  # the names, typed, for type checkers; loaded lazily at run time
+    from .argo import (
+        ArgoValidationError,
+        to_argo_rollout,
+        validate_argo_rollout,
+    )
+    from .metrics import (
+        ExperimentMetrics,
+        VariantMetrics,
+        VariantSnapshot,
+    )
+    from .rollout import (
+        Analysis,
+        RolloutController,
+        RolloutDecision,
+        RolloutEvent,
+        RolloutPlan,
+        analyze,
+    )
+    from .router import (
+        ABRouter,
+        RoutedResult,
+    )
+    from .sequential import (
+        PeekingResult,
+        SequentialComparison,
+        confidence_sequence_halfwidth,
+        peeking_simulation,
+        sequential_compare,
+        sequential_compare_proportions,
+        tuning_rho,
+    )
+    from .simulation import (
+        ArmProfile,
+        RolloutRun,
+        plot_rollout,
+        simulate_rollout,
+    )
+    from .stats import (
+        LatencyComparison,
+        ProportionComparison,
+        SRMResult,
+        compare_latency,
+        sample_ratio_mismatch,
+        sample_size_for_means,
+        sample_size_per_variant,
+        two_proportion_test,
+    )
+
+# Everything but assignment loads on first use: the statistics need scipy and statsmodels, the
+# simulation pandas and matplotlib, Argo the kubernetes extra. `companion.experiments.assignment`
+# (what a router in production imports) therefore stays light.
 _LAZY = {
-    "ArgoValidationError": "argo",
-    "to_argo_rollout": "argo",
-    "validate_argo_rollout": "argo",
-}
+    **dict.fromkeys(("ArgoValidationError", "to_argo_rollout", "validate_argo_rollout"), "argo"),
+    **dict.fromkeys(("ExperimentMetrics", "VariantMetrics", "VariantSnapshot"), "metrics"),
+    **dict.fromkeys(("Analysis", "RolloutController", "RolloutDecision", "RolloutEvent",
+                     "RolloutPlan", "analyze"), "rollout"),
+    **dict.fromkeys(("ABRouter", "RoutedResult"), "router"),
+    **dict.fromkeys(("PeekingResult", "SequentialComparison", "confidence_sequence_halfwidth",
+                     "peeking_simulation", "sequential_compare", "sequential_compare_proportions",
+                     "tuning_rho"), "sequential"),
+    **dict.fromkeys(("ArmProfile", "RolloutRun", "plot_rollout", "simulate_rollout"), "simulation"),
+    **dict.fromkeys(("LatencyComparison", "ProportionComparison", "SRMResult", "compare_latency",
+                     "sample_ratio_mismatch", "sample_size_for_means", "sample_size_per_variant",
+                     "two_proportion_test"), "stats"),
+}  # fmt: skip
 
 __all__ = [
     "ABRouter",
     "Analysis",
+    "ArgoValidationError",
     "ArmProfile",
     "Assignment",
     "AssignmentError",
@@ -114,9 +146,10 @@ __all__ = [
     "sequential_compare",
     "sequential_compare_proportions",
     "simulate_rollout",
+    "to_argo_rollout",
     "tuning_rho",
     "two_proportion_test",
-    *_LAZY,
+    "validate_argo_rollout",
 ]
 
 

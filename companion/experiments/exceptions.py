@@ -6,6 +6,8 @@ handle bad input keep working; catch the subclass to tell the stages apart.
 
 from __future__ import annotations
 
+from .._errors import CompanionError
+
 __all__ = [
     "AssignmentError",
     "ExperimentError",
@@ -16,7 +18,7 @@ __all__ = [
 ]
 
 
-class ExperimentError(ValueError):
+class ExperimentError(CompanionError, ValueError):
     """Base class for A/B test, assignment, routing, statistics and rollout errors."""
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .._errors import CompanionError
+
 __all__ = ["ManifestConfigError", "ManifestError", "ManifestValidationError"]
 
 
-class ManifestError(ValueError):
+class ManifestError(CompanionError, ValueError):
     """Base class: the manifests could not be built, or would not be accepted by Kubernetes.
 
     Raised as itself for a Kubernetes version whose schemas are not bundled.

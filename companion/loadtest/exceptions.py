@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .._errors import CompanionError
+
 __all__ = ["LoadTestError"]
 
 
-class LoadTestError(RuntimeError):
+class LoadTestError(CompanionError, RuntimeError):
     """The load test could not run (server did not start, Locust failed or overran)."""

@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._errors import CompanionError
+
 __all__ = [
     "DENIED_CODES",
     "THROTTLING_CODES",
@@ -56,7 +58,7 @@ THROTTLING_CODES = frozenset(
 _ACTION_IN_MESSAGE = re.compile(r"perform: ([a-z0-9-]+:[A-Za-z0-9*]+)")
 
 
-class MonitoringError(RuntimeError):
+class MonitoringError(CompanionError, RuntimeError):
     """Base class: monitoring costs, budgets or alerts failed in a way the caller must handle."""
 
 

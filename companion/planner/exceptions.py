@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .._errors import CompanionError
+
 __all__ = ["PlannerInputError"]
 
 
-class PlannerInputError(ValueError):
+class PlannerInputError(CompanionError, ValueError):
     """A requirement or measurement given to the planner is out of range or malformed."""

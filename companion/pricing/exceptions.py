@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._errors import CompanionError
+
 __all__ = [
     "CatalogError",
     "PriceListError",
@@ -11,7 +13,7 @@ __all__ = [
 ]
 
 
-class CatalogError(ValueError):
+class CatalogError(CompanionError, ValueError):
     """The price catalog file is malformed: a field is missing, a price is not positive, ..."""
 
 
@@ -22,7 +24,7 @@ class UnknownPriceError(CatalogError, LookupError):
         return str(self.args[0]) if self.args else ""
 
 
-class PriceListError(RuntimeError):
+class PriceListError(CompanionError, RuntimeError):
     """The AWS Price List API answered with something we cannot turn into a price."""
 
 

@@ -14,17 +14,16 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
-from .requests import Limits, RequestError, parse_predict_request
+from ..serving.contract import Limits, Predictor, RequestError, parse_predict_request
 
 __all__ = ["InferenceApp", "Predictor", "normalize_event"]
 
 
-class Predictor(Protocol):
-    def predict(self, texts: Sequence[str]) -> Sequence[Any]: ...
+LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024  # a synchronous invocation's request payload
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,15 @@ class InferenceApp:
     )
     clock: Callable[[], float] = time.perf_counter
     _invocations: int = 0
+
+    def __post_init__(self) -> None:
+        # The edge that has the limit enforces it: a body above Lambda's 6 MB synchronous
+        # payload never reaches the handler, so a larger max_body_bytes is a misconfiguration.
+        if self.limits.max_body_bytes > LAMBDA_PAYLOAD_LIMIT_BYTES:
+            raise ValueError(
+                f"max_body_bytes must be <= {LAMBDA_PAYLOAD_LIMIT_BYTES} (Lambda's 6 MB payload "
+                f"limit), got {self.limits.max_body_bytes}"
+            )
 
     def handle(self, event: Any, context: Any = None) -> dict[str, Any]:
         start = self.clock()

@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError, WaiterError
 
+from .._errors import CompanionError
+
 __all__ = [
     "ARCHITECTURES",
     "AUTH_TYPES",
@@ -110,7 +112,7 @@ _ROLE_NOT_READY = "cannot be assumed"
 DEFAULT_ROLE_RETRY_DELAYS_S: tuple[float, ...] = (2.0, 4.0, 8.0, 10.0, 10.0)
 
 
-class DeployError(RuntimeError):
+class DeployError(CompanionError, RuntimeError):
     """Deploying or destroying failed in a way the caller must fix (permissions, IAM delays).
 
     ``action`` is the IAM action the credentials lack (``"iam:CreateRole"``), when that is

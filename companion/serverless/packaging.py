@@ -46,6 +46,7 @@ from packaging import tags as wheel_tags
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from .._errors import CompanionError
 from ..costs._validate import integer_at_least
 
 __all__ = [
@@ -107,7 +108,7 @@ StrPath = str | os.PathLike[str]
 _Group = tuple[tuple[str, str], list[tuple[str, Path]]]
 
 
-class PackagingError(RuntimeError):
+class PackagingError(CompanionError, RuntimeError):
     """The artifact cannot be built here, or breaks a Lambda limit; the message says what to do."""
 
 

@@ -1,6 +1,8 @@
 """The serving path: what later lessons deploy. Imports neither torch nor transformers.
 
-The predictor is imported eagerly (it loads onnxruntime only when you build one); the HTTP
+It owns the prediction request contract (:mod:`.contract`: limits, errors, parsing), which the
+Lambda handler in :mod:`companion.serverless` reuses; serving never imports serverless. The
+predictor is imported eagerly (it loads onnxruntime only when you build one); the HTTP
 server, its metrics and the micro-batcher load on first use, so ``import companion.serving``
 does not pay for starlette, uvicorn or prometheus_client.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .contract import Limits, Predictor, RequestError, parse_predict_request
 from .predictor import EmptyTextError, OnnxSentimentPredictor, Prediction
 
 _LAZY = {
@@ -25,7 +28,16 @@ _LAZY = {
     "serve": "server",
 }
 
-__all__ = ["EmptyTextError", "OnnxSentimentPredictor", "Prediction", *_LAZY]
+__all__ = [
+    "EmptyTextError",
+    "Limits",
+    "OnnxSentimentPredictor",
+    "Prediction",
+    "Predictor",
+    "RequestError",
+    "parse_predict_request",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:

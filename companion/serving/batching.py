@@ -26,6 +26,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .._errors import CompanionError
+
 __all__ = [
     "BatchObserver",
     "BatchingConfig",
@@ -79,7 +81,7 @@ class BatchObserver(Protocol):
     def batch_failed(self, texts: int) -> None: ...
 
 
-class ShuttingDownError(RuntimeError):
+class ShuttingDownError(CompanionError, RuntimeError):
     """The batcher is closed: the server is shutting down."""
 
 

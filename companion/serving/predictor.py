@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import CompanionError
+
 __all__ = ["EmptyTextError", "OnnxSentimentPredictor", "Prediction"]
 
 
-class EmptyTextError(ValueError):
+class EmptyTextError(CompanionError, ValueError):
     """A text to classify is empty or only whitespace."""
 
 

@@ -85,8 +85,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..serverless.app import Predictor
-from ..serverless.requests import Limits, RequestError, check_body_size, parse_predict_request
 from .batching import (
     BatchingConfig,
     InferenceResult,
@@ -94,6 +92,7 @@ from .batching import (
     ShuttingDownError,
     run_on_worker,
 )
+from .contract import Limits, Predictor, RequestError, check_body_size, parse_predict_request
 from .metrics import CONTENT_TYPE_LATEST, ServerMetrics
 
 __all__ = [

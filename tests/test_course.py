@@ -259,3 +259,14 @@ def test_every_plot_in_a_lesson_has_a_title(name: str) -> None:
         if drawn:
             titled = "title" in cell.source or any(p in cell.source for p in TITLED_PLOTTERS)
             assert titled, f"{name} cell {index} draws a figure without a title"
+
+
+def test_the_version_is_written_once() -> None:
+    from importlib import metadata
+
+    import companion
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert metadata.version("companion") == companion.__version__
+    assert "`companion.__version__`" in (ROOT / "CHANGELOG.md").read_text("utf-8")

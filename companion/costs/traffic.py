@@ -10,7 +10,7 @@ from ._validate import at_least
 __all__ = ["HOURS_PER_MONTH", "SECONDS_PER_DAY", "TrafficProfile"]
 
 # The course's month: the average one, 365 × 24 / 12 = 730 hours (lesson 00 explains why).
-# Providers' calculators commonly use the same figure; check yours before comparing bills.
+# Check the month your provider's calculator uses before comparing its bills with these.
 HOURS_PER_MONTH = 730.0
 SECONDS_PER_DAY = 86_400.0
 

@@ -144,7 +144,8 @@ class ServerState:
         self.executor: ThreadPoolExecutor | None = None
         self.batcher: MicroBatcher | None = None
         self._load_task: asyncio.Task[None] | None = None
-        self.deadline: asyncio.Event | None = None
+        self.deadline = asyncio.Event()  # set when shutdown's deadline for answers passes
+        self._shutdown_started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.load_wait_s = 5.0
 
@@ -156,8 +157,8 @@ class ServerState:
         if self.status != "failed":
             self.status = "stopping"
         self.metrics.model_ready.set(0)
-        if self.deadline is None:
-            self.deadline = asyncio.Event()
+        if not self._shutdown_started:
+            self._shutdown_started = True
             asyncio.get_running_loop().call_later(max(0.0, answer_within_s), self.deadline.set)
             self.log({"level": "INFO", "event": "shutdown_started",
                       "answer_within_s": answer_within_s})  # fmt: skip
@@ -248,18 +249,13 @@ class ServerState:
         """:meth:`infer`, unless shutdown's deadline passes first (then ShuttingDownError: the
         client gets the JSON 503, and the worker finishes the call on its own)."""
         work = asyncio.ensure_future(self.infer(texts))
-        while True:
-            if self.deadline is None:
-                waiter: asyncio.Future[Any] = asyncio.ensure_future(asyncio.sleep(0.2))
-            else:
-                waiter = asyncio.ensure_future(self.deadline.wait())
-            done, _ = await asyncio.wait({work, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            if work in done:
-                waiter.cancel()
-                return work.result()
-            if self.deadline is not None and self.deadline.is_set():
-                work.add_done_callback(lambda task: task.cancelled() or task.exception())
-                raise ShuttingDownError("the server's shutdown deadline passed")
+        deadline = asyncio.ensure_future(self.deadline.wait())
+        await asyncio.wait({work, deadline}, return_when=asyncio.FIRST_COMPLETED)
+        if work.done():
+            deadline.cancel()
+            return work.result()
+        work.add_done_callback(lambda task: task.cancelled() or task.exception())
+        raise ShuttingDownError("the server's shutdown deadline passed")
 
     async def infer(self, texts: list[str]) -> InferenceResult:
         """Predictions for ``texts`` from the worker thread (through the batcher if any)."""

@@ -33,7 +33,7 @@ import subprocess
 import sys
 
 if importlib.util.find_spec("companion") is None:  # first lesson of a Colab session
-    package = f"companion[{{EXTRAS}}]" if EXTRAS else "companion"
+    package = f"run-ml-for-pennies[{{EXTRAS}}]" if EXTRAS else "run-ml-for-pennies"
     pip = [sys.executable, "-m", "pip", "install", "-q", f"{{package}} @ git+{{REPOSITORY_URL}}"]
     subprocess.run(pip, capture_output=True)
     importlib.invalidate_caches()

@@ -36,7 +36,8 @@ __all__ = [
     "prepare_lesson",
 ]
 
-DISTRIBUTION = "companion"
+# The distribution's name on PyPI-style indexes; the import package is `companion`.
+DISTRIBUTION = "run-ml-for-pennies"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 # (distribution, why the course needs it). Lesson 00 needs the first six; the rest are the
@@ -47,7 +48,7 @@ REQUIREMENTS: tuple[tuple[str, str], ...] = (
     ("scipy", "solvers and statistics"),
     ("matplotlib", "plots"),
     ("boto3", "AWS APIs (Price List; Lambda, Budgets in later lessons)"),
-    ("companion", "the course's own package"),
+    (DISTRIBUTION, "the course's own package (import companion)"),
 )
 LATER: tuple[tuple[str, str], ...] = (
     ("torch", "lesson 02: the PyTorch baseline and ONNX export"),

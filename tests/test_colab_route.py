@@ -122,7 +122,7 @@ def _version(python: Path, name: str) -> str:
 def test_lesson_00_installs_companion_through_the_setup_cell_and_runs(
     colab: dict[str, Path],
 ) -> None:
-    assert _version(colab["python"], "companion") == ""  # not installed yet, as on Colab
+    assert _version(colab["python"], "run-ml-for-pennies") == ""  # not installed yet, as on Colab
     answer = _run_lesson(colab, "00_start_here.ipynb")
     assert answer.returncode == 0, answer.stderr[-3000:]
     assert "Ready: companion and everything this lesson needs are installed" in answer.stdout

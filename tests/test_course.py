@@ -268,5 +268,5 @@ def test_the_version_is_written_once() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert "version" not in project and "version" in project["dynamic"]
-    assert metadata.version("companion") == companion.__version__
+    assert metadata.version("run-ml-for-pennies") == companion.__version__
     assert "`companion.__version__`" in (ROOT / "CHANGELOG.md").read_text("utf-8")

@@ -331,7 +331,7 @@ def test_environment_is_ready_here():
     assert report.missing == []
     assert report.summary().startswith("Ready")
     names = [p.name for p in report.packages]
-    assert {"numpy", "pandas", "scipy", "matplotlib", "boto3", "companion"} <= set(names)
+    assert {"numpy", "pandas", "scipy", "matplotlib", "boto3", "run-ml-for-pennies"} <= set(names)
     assert all(p.installed for p in report.packages)
     assert "MISSING" not in report.table()
 

@@ -4,7 +4,7 @@ runs top to bottom in a fresh kernel with an empty model cache (so lesson 02 bui
 its model, the worst case a learner meets).
 
     .venv/bin/python benchmarks/lesson_memory.py                 # every lesson
-    .venv/bin/python benchmarks/lesson_memory.py lessons/02_*.ipynb
+    .venv/bin/python benchmarks/lesson_memory.py lessons/02*.ipynb
 
 Binder gives a session at most about 2 GB (https://mybinder.readthedocs.io/en/latest/about/about.html,
 "How much memory am I given?", read 2026-11-29); the course's budget is 1.5 GB per lesson, which
@@ -28,6 +28,7 @@ import nbformat
 import psutil
 from nbclient import NotebookClient
 
+from companion.course import lesson_files
 from companion.optimize import machine_description, save_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,9 +145,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    paths = [p.resolve() for p in args.notebooks] or sorted(
-        (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")
-    )
+    paths = [p.resolve() for p in args.notebooks] or lesson_files(ROOT / "lessons")
     lessons = []
     with tempfile.TemporaryDirectory() as cache:
         os.environ["COMPANION_CACHE"] = cache  # an empty model cache: the worst case

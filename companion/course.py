@@ -17,7 +17,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
-__all__ = ["Course", "Lesson", "StudyTime", "committed_json", "load_course", "study_time"]
+__all__ = [
+    "MAX_STUDY_MINUTES",
+    "Course",
+    "Lesson",
+    "StudyTime",
+    "committed_json",
+    "lesson_files",
+    "lesson_number",
+    "lessons_by_number",
+    "load_course",
+    "study_time",
+]
 
 
 BADGE_IMAGES = {"colab": "images/open-in-colab.svg", "binder": "images/launch-binder.svg"}
@@ -52,6 +63,35 @@ except ImportError:
 prepare_lesson(EXTRAS)"""
 
 
+# A lesson's notebook: ``NN_slug.ipynb``, or ``NNa_slug.ipynb``, ``NNb_slug.ipynb``, ... for a
+# lesson split into parts that keep its number (so later lessons and links keep theirs).
+LESSON_FILE = re.compile(r"^(?P<number>\d\d)(?P<part>[a-z]?)_[a-z0-9_]+\.ipynb$")
+
+
+def lesson_number(file: str | Path) -> str:
+    """The lesson number a notebook belongs to: ``"04"`` for ``04_x.ipynb`` and ``04b_x.ipynb``."""
+    match = LESSON_FILE.match(Path(file).name)
+    if match is None:
+        raise ValueError(
+            f"a lesson file is named NN_slug.ipynb or NNa_slug.ipynb (a part), got {str(file)!r}"
+        )
+    return match["number"]
+
+
+def lesson_files(folder: str | Path) -> list[Path]:
+    """Every lesson notebook in ``folder``, in course order (a lesson's parts a, b, ... in turn)."""
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]*.ipynb") if LESSON_FILE.match(p.name))
+
+
+def lessons_by_number(paths: Sequence[Path]) -> dict[str, list[Path]]:
+    """The notebooks grouped by lesson number, each lesson's parts in order: a lesson's
+    requirements (exercises, quiz, glossary links) hold across its parts."""
+    grouped: dict[str, list[Path]] = {}
+    for path in sorted(paths, key=lambda p: p.name):
+        grouped.setdefault(lesson_number(path), []).append(path)
+    return grouped
+
+
 @dataclass(frozen=True)
 class Lesson:
     file: str
@@ -60,10 +100,24 @@ class Lesson:
     extras: tuple[str, ...] = ()
     prerequisites: str = ""
 
+    @property
+    def number(self) -> str:
+        """The lesson number, shared by the parts of a split lesson."""
+        return lesson_number(self.file)
+
+    @property
+    def part(self) -> str:
+        """``""`` for a whole lesson, ``"a"``, ``"b"``, ... for a part of one."""
+        match = LESSON_FILE.match(self.file)
+        return match["part"] if match else ""
+
 
 WORDS_PER_MINUTE = 200
 SECONDS_PER_CODE_LINE = 6
 MINUTES_PER_EXERCISE = 5
+# One sitting: no notebook (a lesson, or one part of a split lesson) asks more than this by
+# study_time's estimate; tests/test_course.py holds every notebook to it.
+MAX_STUDY_MINUTES = 45
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Re-execute every lesson top to bottom, in place, so the committed outputs are current.
 
     make lessons                       # all of them
-    .venv/bin/python scripts/run_lessons.py lessons/01_what_does_serving_cost.ipynb
+    .venv/bin/python scripts/run_lessons.py lessons/00_start_here.ipynb
 
 Run it after changing `companion`; then `make test` proves the outputs reproduce (nbval).
 Execution counts come out 1..N in order, and no timing metadata is written, so a re-run that
@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from companion.course import lesson_files
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -65,7 +67,7 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="lessons to run (default: all)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     args = parser.parse_args()
-    paths = args.notebooks or sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or lesson_files(LESSONS)
     for path in paths:
         start = time.perf_counter()
         print(f"running {path.relative_to(ROOT) if path.is_absolute() else path} ...", flush=True)

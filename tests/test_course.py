@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -11,11 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from companion.course import Lesson, load_course
+from companion.course import (
+    MAX_STUDY_MINUTES,
+    Lesson,
+    lesson_files,
+    lesson_number,
+    lessons_by_number,
+    load_course,
+    study_time,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = load_course(ROOT / "pyproject.toml")
-LESSON_FILES = sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+LESSON_FILES = [p.name for p in lesson_files(ROOT / "lessons")]
+PARTS = {
+    number: [p.name for p in paths]
+    for number, paths in lessons_by_number(lesson_files(ROOT / "lessons")).items()
+}
 
 
 def _notebook(name: str) -> dict:
@@ -113,15 +126,95 @@ def test_lesson_is_committed_executed_in_order_without_errors(name: str) -> None
     assert errors == []
 
 
-@pytest.mark.parametrize("name", [n for n in LESSON_FILES if not n.startswith("00_")])
-def test_lessons_end_with_at_least_three_unfinished_exercises(name: str) -> None:
-    checks = [
-        c for c in _code_cells(name) if re.search(r"\bex\.q\d+\.check\(", "".join(c["source"]))
-    ]
+def _exercise_checks(name: str) -> list[dict]:
+    return [c for c in _code_cells(name) if re.search(r"\bex\.q\d+\.check\(", "".join(c["source"]))]
+
+
+@pytest.mark.parametrize("number", [n for n in PARTS if n != "00"])
+def test_lessons_end_with_at_least_three_unfinished_exercises(number: str) -> None:
+    """Across its parts; and each part of a split lesson asks at least two of them."""
+    checks = [cell for name in PARTS[number] for cell in _exercise_checks(name)]
     assert len(checks) >= 3
     for cell in checks:
         text = "".join("".join(o.get("data", {}).get("text/plain", [])) for o in cell["outputs"])
         assert "Your turn" in text, "shipped lessons leave exercises unfinished"
+    if len(PARTS[number]) > 1:
+        for name in PARTS[number]:
+            assert len(_exercise_checks(name)) >= 2, f"{name}: a part asks at least two exercises"
+
+
+def _whole_lesson_not_yet_split(name: str) -> bool:
+    """Lessons 01-07 are being split into parts (issue 13); until each is, its whole notebook
+    may still ask more than one sitting. Lesson 00 stays whole and is held to the limit."""
+    return name[2] == "_" and lesson_number(name) != "00"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                _whole_lesson_not_yet_split(name), reason="not yet split into parts", strict=False
+            ),
+        )
+        for name in LESSON_FILES
+    ],
+)
+def test_every_notebook_reads_in_one_sitting(name: str) -> None:
+    """By study_time's estimate (words at 200 a minute, code lines at 6 s, 5 minutes per
+    exercise): a lesson longer than one sitting is split into parts that keep its number."""
+    import nbformat
+
+    minutes = study_time(nbformat.read(ROOT / "lessons" / name, as_version=4).cells).minutes
+    assert minutes <= MAX_STUDY_MINUTES, (
+        f"{name}: about {minutes:.0f} minutes of study; tighten it or split it into parts"
+    )
+
+
+@pytest.mark.parametrize("number", [n for n, names in PARTS.items() if len(names) > 1])
+def test_the_parts_of_a_lesson_lead_from_one_to_the_next(number: str) -> None:
+    """Part titles say which part they are, part b needs part a, and every part but the last
+    ends by pointing at the next one."""
+    lessons = {lesson.file: lesson for lesson in COURSE.lessons}
+    names = PARTS[number]
+    for index, name in enumerate(names, start=1):
+        assert f"part {index}" in lessons[name].title, lessons[name].title
+        if index > 1:
+            assert f"part {index - 1}" in lessons[name].prerequisites.lower(), name
+    for name, following in itertools.pairwise(names):
+        last = next(c for c in reversed(_notebook(name)["cells"]) if c["cell_type"] == "markdown")
+        assert f"]({following})" in "".join(last["source"]), (
+            f"{name} does not end pointing at {following}"
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "number", "part"),
+    [("04_autoscaling.ipynb", "04", ""), ("04a_serving.ipynb", "04", "a"),
+     ("06c_alerts_that_work.ipynb", "06", "c")],
+)  # fmt: skip
+def test_a_part_keeps_its_lessons_number(name: str, number: str, part: str) -> None:
+    lesson = Lesson(file=name, title="x", learn="y")
+    assert (lesson.number, lesson.part) == (number, part)
+
+
+@pytest.mark.parametrize("name", ["4_x.ipynb", "04-x.ipynb", "04ab_x.ipynb", "04_x.py"])
+def test_a_file_that_is_not_a_lesson_is_named_as_such(name: str) -> None:
+    with pytest.raises(ValueError, match=r"NN_slug\.ipynb or NNa_slug\.ipynb"):
+        lesson_number(name)
+
+
+def test_lesson_files_finds_whole_lessons_and_parts_in_course_order(tmp_path: Path) -> None:
+    for name in ("04b_hpa.ipynb", "00_start.ipynb", "04a_serve.ipynb", "05_ab.ipynb", "notes.ipynb",
+                 "04a_serve-checkpoint.ipynb", "glossary.md"):  # fmt: skip
+        (tmp_path / name).write_text("{}")
+    found = [p.name for p in lesson_files(tmp_path)]
+    assert found == ["00_start.ipynb", "04a_serve.ipynb", "04b_hpa.ipynb", "05_ab.ipynb"]
+    grouped = lessons_by_number(lesson_files(tmp_path))
+    assert {n: [p.name for p in ps] for n, ps in grouped.items()} == {
+        "00": ["00_start.ipynb"], "04": ["04a_serve.ipynb", "04b_hpa.ipynb"], "05": ["05_ab.ipynb"]
+    }  # fmt: skip
 
 
 def test_binder_has_its_own_config_and_installs_the_package() -> None:
@@ -207,8 +300,6 @@ def test_every_result_a_lesson_reads_is_package_data() -> None:
 
 
 def test_study_time_counts_words_code_lines_and_exercises() -> None:
-    from companion.course import study_time
-
     cells = [
         {"cell_type": "markdown", "source": "word " * 400, "metadata": {}},  # 2 minutes
         {"cell_type": "code", "source": "import x\n\nx.y()\n", "metadata": {"tags": ["setup"]}},
@@ -229,8 +320,6 @@ def test_the_readme_states_each_lessons_study_time_and_prerequisites() -> None:
 
 def test_lesson_00_shows_the_generated_study_plan_and_the_overview_figure() -> None:
     import nbformat
-
-    from companion.course import study_time
 
     course = load_course(ROOT / "pyproject.toml")
     cells = nbformat.read(ROOT / "lessons" / "00_start_here.ipynb", as_version=4).cells

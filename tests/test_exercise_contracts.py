@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from companion.course import lesson_files, lessons_by_number
 from companion.exercises import (
     ChoiceQuestion,
     Exercise,
@@ -24,8 +25,9 @@ from companion.exercises import (
     Status,
 )
 
-LESSONS = sorted(Path(__file__).resolve().parents[1].joinpath("lessons").glob("[0-9][0-9]_*.ipynb"))
-NUMBERS = [path.name[:2] for path in LESSONS]
+# A lesson is its number: the notebook, or its parts (04a_, 04b_) read one after the other.
+PARTS = lessons_by_number(lesson_files(Path(__file__).resolve().parents[1] / "lessons"))
+NUMBERS = list(PARTS)
 
 
 def module(number: str) -> Any:
@@ -124,6 +126,11 @@ def cells(path: Path) -> list[dict[str, Any]]:
     return json.loads(path.read_text("utf-8"))["cells"]
 
 
+def lesson_cells(number: str) -> list[dict[str, Any]]:
+    """Every cell of the lesson, its parts in order: what a learner has seen before a cell."""
+    return [cell for path in PARTS[number] for cell in cells(path)]
+
+
 def source(cell: dict[str, Any]) -> str:
     return "".join(cell["source"])
 
@@ -140,22 +147,34 @@ def shown(cell: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=NUMBERS)
-def test_the_notebook_offers_each_exercise_with_hint_solution_and_the_quiz(path: Path) -> None:
-    text = [source(c) for c in cells(path)]
-    for task in exercises(path.name[:2]):
+@pytest.mark.parametrize("number", NUMBERS)
+def test_the_notebook_offers_each_exercise_with_hint_solution_and_the_quiz(number: str) -> None:
+    text = [source(c) for c in lesson_cells(number)]
+    for task in exercises(number):
         asked = [i for i, s in enumerate(text) if f"ex.{task.name}.check(" in s]
-        assert asked, f"{path.name}: {task.name} is never asked"
+        assert asked, f"lesson {number}: {task.name} is never asked"
         helped = [
             i
             for i, s in enumerate(text)
             if f"ex.{task.name}.hint()" in s and f"ex.{task.name}.solution()" in s
         ]
         assert helped and helped[0] > asked[0], (
-            f"{path.name}: {task.name} has no hint/solution cell"
+            f"lesson {number}: {task.name} has no hint/solution cell"
         )
-    assert any(s.strip() == "ex.quiz" for s in text), f"{path.name}: the recap quiz is not shown"
-    assert any("ex.quiz.check(" in s for s in text), f"{path.name}: the recap quiz is not checked"
+    assert any(s.strip() == "ex.quiz" for s in text), (
+        f"lesson {number}: the recap quiz is not shown"
+    )
+    assert any("ex.quiz.check(" in s for s in text), (
+        f"lesson {number}: the recap quiz is not checked"
+    )
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_the_recap_quiz_ends_the_lessons_last_part(number: str) -> None:
+    *earlier, last = PARTS[number]
+    for path in earlier:
+        assert not any("ex.quiz" in source(c) for c in cells(path)), f"{path.name} has the quiz"
+    assert any("ex.quiz.check(" in source(c) for c in cells(last)), f"{last.name} has no quiz"
 
 
 NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?)\s?(%|M\b|k\b|K\b)?")
@@ -190,8 +209,7 @@ def test_every_printed_number_format_is_read(page: str, value: float) -> None:
 def test_no_accepted_answer_is_on_the_page_before_its_exercise(number: str, name: str) -> None:
     task = exercise(number, name)
     assert isinstance(task, NumericExercise)
-    path = next(p for p in LESSONS if p.name.startswith(number))
-    notebook = cells(path)
+    notebook = lesson_cells(number)  # a part's "before" includes the lesson's earlier parts
     asked = next(i for i, c in enumerate(notebook) if f"ex.{name}.check(" in source(c))
     page = "\n".join(shown(c) for c in notebook[:asked])
     target = float(task.expected())

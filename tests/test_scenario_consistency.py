@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from companion import scenario
+from companion.course import lesson_files
 
-LESSONS = sorted((Path(__file__).resolve().parent.parent / "lessons").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = lesson_files(Path(__file__).resolve().parent.parent / "lessons")
 TRAFFIC = scenario.scenario_traffic()
 
 STRATEGY = re.compile(
@@ -31,14 +32,14 @@ BUDGET = re.compile(r"USD ([\d,.]+)(?: a month|[^\n]* budget)|budget\s+USD\s+([\
 
 
 def output_lines() -> list[tuple[str, int, str]]:
-    """(lesson, cell index, line) for every line of every committed text output."""
+    """(lesson or part, cell index, line) for every line of every committed text output."""
     lines = []
     for path in LESSONS:
         for index, cell in enumerate(json.loads(path.read_text())["cells"]):
             for output in cell.get("outputs", []):
                 text = output.get("text") or output.get("data", {}).get("text/plain", "")
                 for line in "".join(text).splitlines():
-                    lines.append((path.name[:2], index, line))
+                    lines.append((path.name.split("_")[0], index, line))
     return lines
 
 

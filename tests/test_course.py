@@ -189,6 +189,15 @@ def test_the_parts_of_a_lesson_lead_from_one_to_the_next(number: str) -> None:
         )
 
 
+@pytest.mark.parametrize("name", LESSON_FILES)
+def test_every_link_to_a_lesson_lands_on_a_lesson_file(name: str) -> None:
+    """A lesson renamed or split into parts leaves no link to its old file behind."""
+    for cell in _notebook(name)["cells"]:
+        if cell["cell_type"] == "markdown":
+            for target in re.findall(r"\]\(([^)\s#/]+\.ipynb)", "".join(cell["source"])):
+                assert target in LESSON_FILES, f"{name} links {target}, which is not a lesson"
+
+
 @pytest.mark.parametrize(
     ("name", "number", "part"),
     [("04_autoscaling.ipynb", "04", ""), ("04a_serving.ipynb", "04", "a"),

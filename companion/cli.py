@@ -25,6 +25,13 @@ from .costs import (
 from .measurements import reference_latency
 from .pricing import CatalogError, PriceCatalog, default_catalog, load_catalog
 from .scenario import scenario_traffic
+from .serverless.limits import (
+    ARCHITECTURES,
+    DEFAULT_RUNTIME,
+    MEMORY_MB_RANGE,
+    RUNTIMES,
+    TIMEOUT_S_RANGE,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -146,13 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="minimum fleet size for high availability",
     )
     cost.add_argument(
-        "--architecture", choices=("arm64", "x86_64"), default="arm64", help="Lambda architecture"
+        "--architecture", choices=ARCHITECTURES, default="arm64", help="Lambda architecture"
     )
     cost.add_argument(
         "--memory-mb",
-        type=_number(int, 128, 10240),
+        type=_number(int, *MEMORY_MB_RANGE),
         default=3538,
-        help="Lambda memory (128-10240 MB; 1,769 MB = one vCPU)",
+        help=f"Lambda memory ({MEMORY_MB_RANGE[0]}-{MEMORY_MB_RANGE[1]} MB; 1,769 MB = one vCPU)",
     )
     cost.add_argument(
         "--duration-ms",
@@ -241,15 +248,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.add_argument("--name", default="sentiment-api", help="function name")
     deploy.add_argument(
-        "--memory-mb", type=_number(int, 128, 10240), default=3538, help="memory (128-10240 MB)"
+        "--memory-mb",
+        type=_number(int, *MEMORY_MB_RANGE),
+        default=3538,
+        help=f"memory ({MEMORY_MB_RANGE[0]}-{MEMORY_MB_RANGE[1]} MB)",
     )
     deploy.add_argument(
-        "--timeout-s", type=_number(int, 1, 900), default=30, help="timeout (1-900 s)"
+        "--timeout-s",
+        type=_number(int, *TIMEOUT_S_RANGE),
+        default=30,
+        help=f"timeout ({TIMEOUT_S_RANGE[0]}-{TIMEOUT_S_RANGE[1]} s)",
     )
     deploy.add_argument(
-        "--architecture", choices=("x86_64", "arm64"), default="x86_64", help="CPU architecture"
+        "--architecture", choices=ARCHITECTURES, default="x86_64", help="CPU architecture"
     )
-    deploy.add_argument("--runtime", default="python3.12", help="Lambda Python runtime")
+    deploy.add_argument(
+        "--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME, help="Lambda Python runtime"
+    )
     deploy.add_argument(
         "--front-door",
         choices=("function-url", "http-api", "none"),

@@ -245,12 +245,12 @@ def test_assignment_matches_growthbook_run(
         ({"weights": (0.6, 0.6)}, r"add up to 1 \(within 1e-06\)"),
         ({"weights": (0.5, 0.4999)}, r"add up to 1 \(within 1e-06\)"),  # GrowthBook accepts it
         ({"weights": (-0.1, 1.1)}, r"weights\[0\] must be a fraction in \[0, 1\], got -0.1"),
-        ({"weights": (math.nan, 1.0)}, r"weights\[0\] must be a fraction"),
+        ({"weights": (math.nan, 1.0)}, r"weights\[0\] must be a finite number, got nan"),
         ({"seed": ""}, "seed must be a non-empty string, or None to use the key"),
         ({"hash_version": 3}, r"hash_version must be one of GrowthBook's \(1, 2\), got 3"),
         ({"hash_version": True}, "hash_version must be one of"),
         ({"coverage": 1.5}, r"coverage must be a fraction in \[0, 1\], got 1.5"),
-        ({"coverage": math.nan}, "coverage must be a fraction"),
+        ({"coverage": math.nan}, "coverage must be a finite number, got nan"),
     ],
 )
 def test_experiment_rejects(changes: dict[str, Any], message: str) -> None:

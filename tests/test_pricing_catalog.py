@@ -427,7 +427,7 @@ REJECTIONS = [
     pytest.param(
         _set("instance", "price_per_hour", "0.34"),
         INSTANCE,
-        "price_per_hour must be a finite number",
+        "price_per_hour must be a number, got '0.34'",
         id="price-as-string",
     ),
     pytest.param(
@@ -576,7 +576,7 @@ REJECTIONS = [
     pytest.param(
         _set("instance", "price_per_hour", True),
         INSTANCE,
-        "price_per_hour must be a finite number",
+        "price_per_hour must be a number, got True",
         id="boolean-price",
     ),
 ]

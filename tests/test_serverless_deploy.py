@@ -576,10 +576,10 @@ BIG = "x" * ENVIRONMENT_MAX_BYTES
 @pytest.mark.parametrize(
     ("changes", "field_name", "allowed"),
     [
-        ({"memory_mb": 64}, "memory_mb", "between 128 and 10240 MB"),
-        ({"memory_mb": 10241}, "memory_mb", "between 128 and 10240 MB"),
-        ({"timeout_s": 0}, "timeout_s", "between 1 and 900 seconds"),
-        ({"timeout_s": 901}, "timeout_s", "between 1 and 900 seconds"),
+        ({"memory_mb": 64}, "memory_mb", "from 128 to 10240 MB"),
+        ({"memory_mb": 10241}, "memory_mb", "from 128 to 10240 MB"),
+        ({"timeout_s": 0}, "timeout_s", "from 1 to 900 seconds"),
+        ({"timeout_s": 901}, "timeout_s", "from 1 to 900 seconds"),
         ({"function_name": "my function"}, "function_name", "1 to 59 characters"),
         ({"function_name": "a" * 65}, "function_name", "1 to 59 characters"),
         ({"function_name": "a" * 60}, "function_name", "IAM's 64"),

@@ -33,6 +33,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from companion import _checks
+
 from ..costs.traffic import HOURS_PER_MONTH
 from .behavior import HPABehavior, ScalingRules
 from .exceptions import SimulationInputError
@@ -75,33 +77,19 @@ STEP_COLUMNS = (
 
 
 def _finite(value: Any, field_name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SimulationInputError(f"{field_name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise SimulationInputError(f"{field_name} must be a finite number, got {value!r}")
-    return float(value)
+    return _checks.finite(value, field_name, error=SimulationInputError)
 
 
 def _positive(value: Any, field_name: str, unit: str) -> float:
-    number = _finite(value, field_name)
-    if number <= 0:
-        raise SimulationInputError(f"{field_name} must be > 0 {unit}, got {value!r}")
-    return number
+    return _checks.positive(value, field_name, error=SimulationInputError, unit=unit)
 
 
 def _non_negative(value: Any, field_name: str, unit: str) -> float:
-    number = _finite(value, field_name)
-    if number < 0:
-        raise SimulationInputError(f"{field_name} must be >= 0 {unit}, got {value!r}")
-    return number
+    return _checks.at_least(value, field_name, 0, error=SimulationInputError, unit=unit)
 
 
 def _whole(value: Any, field_name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise SimulationInputError(
-            f"{field_name} must be a whole number >= {minimum}, got {value!r}"
-        )
-    return int(value)
+    return _checks.whole(value, field_name, minimum, error=SimulationInputError)
 
 
 def _traffic(traffic_rps: npt.ArrayLike) -> FloatArray:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from companion import _checks
+
 from ..scenario import BLACK_FRIDAY_RPS, DAY_RPS, NIGHT_RPS
 from .exceptions import SimulationInputError
 
@@ -32,21 +34,11 @@ FloatArray = npt.NDArray[np.float64]
 def _number(
     value: float, field: str, low: float, high: float = math.inf, *, open_low: bool = False
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SimulationInputError(f"{field} must be a number, got {value!r}")
-    number = float(value)
-    too_low = number <= low if open_low else number < low
-    if not math.isfinite(number) or too_low or number > high:
-        bracket = "(" if open_low else "["
-        upper = "inf)" if math.isinf(high) else f"{high:g}]"
-        raise SimulationInputError(f"{field} must be in {bracket}{low:g}, {upper}, got {value!r}")
-    return number
+    return _checks.in_range(value, field, low, high, open_low=open_low, error=SimulationInputError)
 
 
 def _whole(value: int, field: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SimulationInputError(f"{field} must be a whole number >= {low}, got {value!r}")
-    return value
+    return _checks.whole(value, field, low, error=SimulationInputError)
 
 
 def _step(step_seconds: int) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..pricing.catalog import GatewayPrice, InstancePrice, ServerlessPrice
+from ..serverless.limits import MEMORY_MB_RANGE
 from ._validate import at_least, fraction, integer_at_least, positive
 from .traffic import HOURS_PER_MONTH, TrafficProfile
 
@@ -250,9 +251,10 @@ def lambda_vcpus(memory_mb: int) -> float:
     """vCPUs a Lambda function gets at ``memory_mb`` (128-10,240 MB): memory / 1,769 MB."""
     if isinstance(memory_mb, bool) or not isinstance(memory_mb, int):
         raise TypeError(f"memory_mb must be a whole number of MB, got {memory_mb!r}")
-    if not 128 <= memory_mb <= 10_240:
+    low, high = MEMORY_MB_RANGE
+    if not low <= memory_mb <= high:
         raise ValueError(
-            f"memory_mb must be between 128 and 10240 MB (Lambda's range), got {memory_mb}"
+            f"memory_mb must be between {low} and {high} MB (Lambda's range), got {memory_mb}"
         )
     return memory_mb / LAMBDA_MB_PER_VCPU
 

@@ -46,6 +46,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from companion import _checks
+
 from .exceptions import AssignmentError
 
 __all__ = [
@@ -142,12 +144,7 @@ def equal_weights(count: int) -> list[float]:
 
 
 def _check_fraction(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AssignmentError(f"{name} must be a number, got {type(value).__name__}")
-    number = float(value)
-    if not 0.0 <= number <= 1.0:  # False for NaN too
-        raise AssignmentError(f"{name} must be a fraction in [0, 1], got {value!r}")
-    return number
+    return _checks.fraction(value, name, error=AssignmentError)
 
 
 def _check_weights(weights: Sequence[float], tolerance: float) -> tuple[float, ...]:

@@ -66,7 +66,7 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from companion import scenario
+from companion import _checks, scenario
 
 from .exceptions import RolloutError
 from .metrics import VariantSnapshot
@@ -105,28 +105,15 @@ _NAN = math.nan
 
 
 def _whole(value: object, name: str, low: int, high: int | None = None) -> int:
-    allowed = f"from {low} to {high}" if high is not None else f">= {low}"
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RolloutError(f"{name} must be a whole number {allowed}, got {value!r}")
-    if value < low or (high is not None and value > high):
-        raise RolloutError(f"{name} must be {allowed}, got {value!r}")
-    return value
+    return _checks.whole(value, name, low, high, error=RolloutError)
 
 
 def _finite(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RolloutError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise RolloutError(f"{name} must be a finite number, got {value!r}")
-    return number
+    return _checks.finite(value, name, error=RolloutError)
 
 
 def _open_unit(value: object, name: str) -> float:
-    number = _finite(value, name)
-    if not 0.0 < number < 1.0:
-        raise RolloutError(f"{name} must be in (0, 1), got {value!r}")
-    return number
+    return _checks.in_range(value, name, 0, 1, open_low=True, open_high=True, error=RolloutError)
 
 
 # --------------------------------------------------------------------------------------------

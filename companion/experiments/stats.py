@@ -28,6 +28,8 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
+from companion import _checks
+
 from .exceptions import StatsInputError
 
 __all__ = [
@@ -61,42 +63,26 @@ _PROPORTION_METHOD = "pooled two-proportion z-test; Newcombe hybrid score interv
 
 
 def _number(value: float, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise StatsInputError(f"{field} must be a number, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise StatsInputError(f"{field} must be a finite number, got {value!r}")
-    return number
+    return _checks.finite(value, field, error=StatsInputError)
 
 
 def _whole(value: int, field: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise StatsInputError(f"{field} must be a whole number, got {value!r}")
-    if value < minimum:
-        raise StatsInputError(f"{field} must be >= {minimum}, got {value}")
-    return int(value)
+    return _checks.whole(value, field, minimum, error=StatsInputError)
 
 
 def _open_unit(value: float, field: str) -> float:
     """A probability strictly between 0 and 1 (alpha, power, a baseline rate)."""
-    number = _number(value, field)
-    if not 0.0 < number < 1.0:
-        raise StatsInputError(f"{field} must be in (0, 1), got {value!r}")
-    return number
+    return _checks.in_range(
+        value, field, 0, 1, open_low=True, open_high=True, error=StatsInputError
+    )
 
 
 def _positive(value: float, field: str) -> float:
-    number = _number(value, field)
-    if number <= 0:
-        raise StatsInputError(f"{field} must be > 0, got {value!r}")
-    return number
+    return _checks.positive(value, field, error=StatsInputError)
 
 
 def _at_least(value: float, field: str, minimum: float) -> float:
-    number = _number(value, field)
-    if number < minimum:
-        raise StatsInputError(f"{field} must be >= {minimum:g}, got {value!r}")
-    return number
+    return _checks.at_least(value, field, minimum, error=StatsInputError)
 
 
 def _samples(values: Sequence[float] | NDArray[np.floating], field: str) -> NDArray[np.float64]:

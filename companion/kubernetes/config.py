@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from companion import _checks
 from companion.autoscaling.behavior import HPABehavior
 
 from .exceptions import ManifestConfigError
@@ -56,15 +57,7 @@ def _whole(
     value: object, field_name: str, low: int, high: int | None = None, unit: str = ""
 ) -> int:
     """``value`` as an int in ``[low, high]``; anything else raises naming the field."""
-    suffix = f" {unit}" if unit else ""
-    allowed = f"from {low} to {high}" if high is not None else f">= {low}"
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ManifestConfigError(
-            f"{field_name} must be a whole number {allowed}{suffix}, got {value!r}"
-        )
-    if value < low or (high is not None and value > high):
-        raise ManifestConfigError(f"{field_name} must be {allowed}{suffix}, got {value}")
-    return value
+    return _checks.whole(value, field_name, low, high, error=ManifestConfigError, unit=unit)
 
 
 def _check_name(value: object, field_name: str, pattern: re.Pattern[str], rule: str) -> str:

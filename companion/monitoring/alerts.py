@@ -61,14 +61,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeAlias
 
 import pandas as pd
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from .. import _aws
 from .exceptions import (
     AlertError,
     MonitoringConfigError,
     MonitoringError,
-    PermissionDeniedError,
-    error_from_client_error,
+    aws_call,
 )
 
 __all__ = [
@@ -117,49 +116,22 @@ _PARAMETER_MAX_LEVELS = 15
 STATE_MAX_BYTES = 4096
 DEFAULT_STATE_PARAMETER = "/run-ml-for-pennies/cost-alerts/state"
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_PARTITIONS = _aws.PARTITIONS
+_REGION = _aws.REGION
+_ACCOUNT_ID = _aws.ACCOUNT_ID
 # A claim older than this whose run never recorded "sent" is taken over (the run died).
 CLAIM_LEASE = timedelta(minutes=15)
 # Lost-update merges in AlertState.save before giving up (each is one more PutParameter).
 _SAVE_ATTEMPTS = 5
-_NOT_FOUND_CODES = frozenset({"NotFound", "NotFoundException", "ResourceNotFoundException"})
-# SNS says "AuthorizationError" (HTTP 403) where other services say "AccessDenied".
-_EXTRA_DENIED_CODES = frozenset({"AuthorizationError"})
+_NOT_FOUND_CODES = _aws.NOT_FOUND_CODES
 
 
 # ---------------------------------------------------------------------------- calling AWS
 
 
-def aws_call(
-    action: str, error_type: type[MonitoringError], method: Callable[..., Any], **request: Any
-) -> Any:
-    """Call one boto3 operation whose IAM action is ``action``; every failure becomes a
-    :class:`~.exceptions.MonitoringError` (``PermissionDeniedError`` for a denial, SNS's
-    ``AuthorizationError`` included, else ``error_type``), raised ``from`` the botocore
-    error."""
-    try:
-        return method(**request)
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        if error.get("Code") in _EXTRA_DENIED_CODES:
-            raise PermissionDeniedError(action, str(error.get("Message", ""))) from exc
-        raise error_from_client_error(exc, action, error_type) from exc
-    except NoCredentialsError as exc:
-        raise MonitoringConfigError(
-            f"{action}: no AWS credentials found; configure a profile (aws configure) or set "
-            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        ) from exc
-    except BotoCoreError as exc:  # connection failures, timeouts, invalid parameters
-        raise error_type(f"{action} failed: {exc}") from exc
-
-
 def _error_code(exc: BaseException) -> str:
-    cause = exc.__cause__
-    if isinstance(cause, ClientError):
-        return str(cause.response.get("Error", {}).get("Code", ""))
-    return ""
+    """The AWS error code behind a MonitoringError raised ``from`` a ClientError."""
+    return _aws.error_code(exc.__cause__) if exc.__cause__ is not None else ""
 
 
 # ---------------------------------------------------------------------------- configuration

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .alerts import DEFAULT_RULES, AlertRule, aws_call, check_topic_name
-from .exceptions import BudgetError, MonitoringConfigError, MonitoringError
+from .. import _aws
+from .alerts import DEFAULT_RULES, AlertRule, check_topic_name
+from .exceptions import BudgetError, MonitoringConfigError, MonitoringError, aws_call
 
 __all__ = [
     "BUDGETS_PUBLISH_SID",
@@ -62,17 +63,11 @@ SCHEDULE_STATEMENT_ID = "allow-eventbridge-daily-cost-check"
 # Budgets' IAM actions: one to read, one to change (the API names are finer than IAM's).
 _VIEW, _MODIFY = "budgets:ViewBudget", "budgets:ModifyBudget"
 _BUDGET_NAME = re.compile(r"[^:\\]{1,100}")
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = _aws.ACCOUNT_ID
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_TOPIC_ARN = re.compile(
-    r"arn:(?P<partition>aws|aws-cn|aws-us-gov):sns:[a-z0-9-]+:(?P<account>\d{12}):"
-    r"(?P<name>[A-Za-z0-9_-]{1,256})"
-)
-_FUNCTION_ARN = re.compile(
-    r"arn:(aws|aws-cn|aws-us-gov):lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}"
-    r"(:[A-Za-z0-9_$-]+)?"
-)
-_RULE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):events:[a-z0-9-]+:\d{12}:rule/.+")
+_TOPIC_ARN = _aws.arn_pattern("sns", r"(?P<name>[A-Za-z0-9_-]{1,256})")
+_FUNCTION_ARN = _aws.arn_pattern("lambda", r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?")
+_RULE_ARN = _aws.arn_pattern("events", r"rule/.+")
 _RULE_NAME = re.compile(r"[.\-_A-Za-z0-9]{1,64}")
 _NOT_FOUND = frozenset({"NotFoundException", "ResourceNotFoundException", "NotFound"})
 

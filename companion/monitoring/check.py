@@ -43,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import _aws
 from .alerts import (
     DEFAULT_STATE_PARAMETER,
     AlertConfig,
@@ -238,10 +239,10 @@ def config_from_environment(environ: Mapping[str, str] | None = None) -> AlertCo
 def topic_arn_from_function_arn(function_arn: str, topic_name: str) -> str:
     """The ARN of ``topic_name`` in the partition, region and account of the Lambda function
     ``function_arn`` (``arn:aws:lambda:us-east-1:123456789012:function:cost-check``)."""
-    parts = function_arn.split(":") if isinstance(function_arn, str) else []
-    if len(parts) < 7 or parts[0] != "arn" or parts[2] != "lambda":
+    arn = _aws.parse_arn(function_arn, "lambda")
+    if arn is None or not arn.resource.startswith("function:"):
         raise MonitoringConfigError(f"not a Lambda function ARN: {function_arn!r}")
-    return topic_arn(topic_name, region=parts[3], account_id=parts[4], partition=parts[1])
+    return topic_arn(topic_name, region=arn.region, account_id=arn.account, partition=arn.partition)
 
 
 def handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:

@@ -35,12 +35,12 @@ from datetime import date
 from typing import Any, Literal
 
 import pandas as pd
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import ClientError
 
 from .exceptions import (
     CostQueryError,
     MonitoringConfigError,
-    error_from_client_error,
+    aws_call,
 )
 from .periods import Period, forecast_period, last_n_days, month_to_date
 
@@ -208,18 +208,7 @@ def make_clients(
 
 def _call(operation: str, method: Callable[..., Any], **request: Any) -> Any:
     """Call one Cost Explorer operation; AWS and botocore errors become MonitoringErrors."""
-    action = _ACTIONS.get(operation, f"ce:{operation}")
-    try:
-        return method(**request)
-    except ClientError as exc:
-        raise error_from_client_error(exc, action, CostQueryError) from exc
-    except NoCredentialsError as exc:
-        raise MonitoringConfigError(
-            f"{action}: no AWS credentials found; configure a profile (aws configure) or set "
-            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        ) from exc
-    except BotoCoreError as exc:  # connection failures, timeouts, bad parameters
-        raise CostQueryError(f"{action} failed: {exc}") from exc
+    return aws_call(_ACTIONS.get(operation, f"ce:{operation}"), CostQueryError, method, **request)
 
 
 def _paginate_cost_and_usage(ce: Any, **request: Any) -> list[dict[str, Any]]:

@@ -13,10 +13,10 @@ becomes the caller's error type carrying AWS's own message. It reads the error d
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from .. import _aws
 from .._errors import CompanionError
 
 __all__ = [
@@ -31,31 +31,9 @@ __all__ = [
     "error_from_client_error",
 ]
 
-# The codes AWS services use to say "these credentials may not do that".
-DENIED_CODES = frozenset(
-    # SNS says AuthorizationError (403).
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "AuthorizationError",
-        "UnauthorizedOperation",
-        "UnauthorizedAccess",
-    }
-)
-# The codes that mean "slow down"; botocore's standard and adaptive retry modes retry all of
-# them (Cost Explorer answers LimitExceededException when called too often).
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "LimitExceededException",
-    }
-)
-# AWS's denial messages say "... is not authorized to perform: ce:GetCostAndUsage on ...".
-_ACTION_IN_MESSAGE = re.compile(r"perform: ([a-z0-9-]+:[A-Za-z0-9*]+)")
+# What AWS's error codes mean is shared plumbing (companion._aws); re-exported here.
+DENIED_CODES = _aws.DENIED_CODES
+THROTTLING_CODES = _aws.THROTTLING_CODES
 
 
 class MonitoringError(CompanionError, RuntimeError):
@@ -96,14 +74,6 @@ class PermissionDeniedError(MonitoringError):
         return (type(self), (self.action, self.aws_message))
 
 
-def _error_fields(exc: BaseException) -> tuple[str, str]:
-    response = getattr(exc, "response", None)
-    error = response.get("Error", {}) if isinstance(response, Mapping) else {}
-    if not isinstance(error, Mapping):
-        return "", ""
-    return str(error.get("Code", "")), str(error.get("Message", ""))
-
-
 def _attempts(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     if not isinstance(response, Mapping):
@@ -122,10 +92,9 @@ def error_from_client_error(
     ``action``. Everything else gives ``error_type`` with a one-line message holding the
     action, the AWS error code and AWS's message. Raise the result ``from exc``.
     """
-    code, aws_message = _error_fields(exc)
+    code, aws_message = _aws.error_fields(getattr(exc, "response", None))
     if code in DENIED_CODES:
-        stated = _ACTION_IN_MESSAGE.search(aws_message)
-        return PermissionDeniedError(stated.group(1) if stated else action, aws_message)
+        return PermissionDeniedError(_aws.denied_action(aws_message, action), aws_message)
     said = f"{code}: {aws_message}" if aws_message else code or str(exc)
     if code in THROTTLING_CODES:
         attempts = _attempts(exc)
@@ -136,3 +105,25 @@ def error_from_client_error(
             "to retry longer"
         )
     return error_type(f"{action} failed: {said}")
+
+
+def aws_call(
+    action: str, error_type: type[MonitoringError], method: Callable[..., Any], **request: Any
+) -> Any:
+    """Call one boto3 operation whose IAM action is ``action``; every failure becomes a
+    :class:`MonitoringError` (:class:`PermissionDeniedError` for a denial, SNS's
+    ``AuthorizationError`` included, else ``error_type``), raised ``from`` the botocore
+    error."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        return method(**request)
+    except ClientError as exc:
+        raise error_from_client_error(exc, action, error_type) from exc
+    except NoCredentialsError as exc:
+        raise MonitoringConfigError(
+            f"{action}: no AWS credentials found; configure a profile (aws configure) or set "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        ) from exc
+    except BotoCoreError as exc:  # connection failures, timeouts, invalid parameters
+        raise error_type(f"{action} failed: {exc}") from exc

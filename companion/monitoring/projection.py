@@ -19,10 +19,11 @@ today's partial day included): a spike today can push the spending above the run
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
+
+from companion import _checks
 
 from .exceptions import MonitoringConfigError
 from .periods import Period, days_in_month, forecast_period, month_bounds, month_to_date
@@ -64,9 +65,7 @@ class Projection:
 
 
 def _finite(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise MonitoringConfigError(f"{name} must be a finite number of USD, got {value!r}")
-    return float(value)
+    return _checks.finite(value, name, error=MonitoringConfigError, unit="USD")
 
 
 def run_rate_projection(month_to_date_usd: float, today: date, *, include_today: bool) -> float:

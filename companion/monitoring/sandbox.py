@@ -11,7 +11,8 @@ most of the job; this module adds what it does not do, so that the lesson's cell
     moto's Cost Explorer tracks no spending and answers ``GetCostAndUsage`` from a queue of
     results a test put there (see :mod:`.seed`). A ``SeededMonth`` describes one made-up month
     (the daily cost of each service, noise, quieter weekends, one injected spike) and queues
-    the answers Cost Explorer would give for it.
+    the answers Cost Explorer would give for it. :func:`lesson_month` is the lesson's own
+    (November 2026, seen on :data:`LESSON_TODAY`), so each part of the lesson seeds the same.
 :func:`answer_cost_forecasts`
     moto does not implement ``GetCostForecast``. This answers it in botocore's ``before-call``
     event (what botocore's ``Stubber`` does, for one operation only) with a stand-in for AWS's
@@ -40,6 +41,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_REGION",
     "FORECAST_INTERVAL",
+    "LESSON_SERVICES_USD",
+    "LESSON_TODAY",
     "AlertInbox",
     "SeededMonth",
     "answer_budget_subscribers",
@@ -61,6 +65,7 @@ __all__ = [
     "count_requests",
     "describe_check",
     "describe_period",
+    "lesson_month",
     "start_mocked_aws",
 ]
 
@@ -178,6 +183,39 @@ class SeededMonth:
         it sends an alert, to name the most expensive services."""
         pages = self.pages(today.day - 1) if today.day > 1 else []
         inject_cost_results(as_one_period(pages, month_to_date(today)))
+
+
+# USD per day: an invented but plausible mix of the serving stack's services for the seeded test
+# data, not a price of the course's design (lesson 07 prices that). The lesson teaches the
+# querying, not these amounts.
+LESSON_SERVICES_USD: Mapping[str, float] = MappingProxyType({
+    "Amazon Elastic Compute Cloud - Compute": 8.40,
+    "Amazon Elastic Container Service for Kubernetes": 2.40,
+    "AWS Lambda": 1.20,
+    "Amazon API Gateway": 0.85,
+    "AmazonCloudWatch": 0.45,
+    "Amazon Simple Storage Service": 0.20,
+})  # fmt: skip
+# The lesson's "today" (a UTC date), fixed so that every number reproduces.
+LESSON_TODAY = date(2026, 11, 20)
+
+
+def lesson_month() -> SeededMonth:
+    """November 2026 as lesson 06 seeds it: :data:`LESSON_SERVICES_USD` each day with ±8 %
+    noise (seed 6), weekends at 90 %, pages of 7 days, and one anomaly: on 12 November a GPU
+    load test left running adds USD 90 of EC2. Every part of the lesson seeds this same month."""
+    return SeededMonth(
+        2026,
+        11,
+        services=LESSON_SERVICES_USD,
+        seed=6,
+        noise=0.08,
+        weekend_factor=0.9,
+        page_size=7,
+        anomaly_day=12,
+        anomaly_service="Amazon Elastic Compute Cloud - Compute",
+        anomaly_usd=90.0,
+    )
 
 
 # ---------------------------------------------------------------------------- what moto lacks

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from companion import _checks
+
 from .. import scenario
 from ..costs import (
     TrafficProfile,
@@ -59,8 +61,7 @@ class Measurement:
 
 
 def _whole(value: object, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise PlannerInputError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    _checks.whole(value, name, minimum, error=PlannerInputError)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .. import _aws
 from .catalog import PriceCatalog
 from .exceptions import PriceListError, PriceListThrottledError, PriceNotFoundError
 
@@ -33,8 +34,8 @@ __all__ = [
 PRICING_API_REGIONS = ("us-east-1", "eu-central-1", "ap-south-1")
 ON_DEMAND_TERM_CODE = "JRTCKXETXF"
 PRICE_LIST_SOURCE = "https://api.pricing.us-east-1.amazonaws.com"
-_THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException"}
-_DENIED_CODES = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}
+_THROTTLE_CODES = _aws.THROTTLING_CODES
+_DENIED_CODES = _aws.DENIED_CODES
 
 
 @dataclass(frozen=True)
@@ -169,10 +170,7 @@ def parse_ec2_price_item(item: str | Mapping[str, Any]) -> Ec2OnDemandPrice:
 
 
 def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
+    return _aws.error_code(exc)
 
 
 def fetch_ec2_on_demand_price(

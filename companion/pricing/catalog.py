@@ -18,6 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from companion import _checks
+
+from ..serverless.limits import ARCHITECTURES
 from .exceptions import CatalogError, UnknownPriceError
 
 __all__ = [
@@ -218,9 +221,10 @@ class PriceCatalog:
 
     def lambda_price(self, architecture: str = "x86_64") -> ServerlessPrice:
         """AWS Lambda's price for ``"x86_64"`` or ``"arm64"``."""
-        if architecture not in ("x86_64", "arm64"):
+        if architecture not in ARCHITECTURES:
             raise ValueError(
-                f"architecture must be 'x86_64' or 'arm64' (Lambda's two), got {architecture!r}"
+                f"architecture must be one of {', '.join(map(repr, ARCHITECTURES))} (Lambda's), "
+                f"got {architecture!r}"
             )
         return self.serverless_price(f"lambda-{architecture}")
 
@@ -435,29 +439,19 @@ def _require(entry: Mapping[str, Any], fields: Sequence[str], label: str) -> Non
 
 
 def _number(value: Any, field: str, label: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CatalogError(f"{label}: {field} must be a finite number, got {value!r}")
-    return float(value)
+    return _checks.finite(value, f"{label}: {field}", error=CatalogError)
 
 
 def _positive(value: Any, field: str, label: str) -> float:
-    number = _number(value, field, label)
-    if number <= 0:
-        raise CatalogError(f"{label}: {field} must be > 0, got {value!r}")
-    return number
+    return _checks.positive(value, f"{label}: {field}", error=CatalogError)
 
 
 def _non_negative(value: Any, field: str, label: str) -> float:
-    number = _number(value, field, label)
-    if number < 0:
-        raise CatalogError(f"{label}: {field} must be >= 0, got {value!r}")
-    return number
+    return _checks.at_least(value, f"{label}: {field}", 0, error=CatalogError)
 
 
 def _integer(value: Any, field: str, label: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise CatalogError(f"{label}: {field} must be an integer >= {minimum}, got {value!r}")
-    return value
+    return _checks.whole(value, f"{label}: {field}", minimum, error=CatalogError)
 
 
 def _currency(value: Any, label: str) -> str:

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ..serving.contract import Limits, Predictor, RequestError, parse_predict_request
+from .limits import PAYLOAD_LIMIT_BYTES
 
 __all__ = ["InferenceApp", "Predictor", "normalize_event"]
 
 
-LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024  # a synchronous invocation's request payload
+LAMBDA_PAYLOAD_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES  # a synchronous invocation's request payload
 
 
 @dataclass(frozen=True)

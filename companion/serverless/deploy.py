@@ -25,7 +25,17 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError, WaiterError
 
+from companion import _aws, _checks
+
 from .._errors import CompanionError
+from .limits import (
+    ARCHITECTURES,
+    DEFAULT_RUNTIME,
+    MEMORY_MB_RANGE,
+    RUNTIMES,
+    TIMEOUT_S_RANGE,
+    ZIP_DIRECT_UPLOAD_LIMIT_BYTES,
+)
 
 __all__ = [
     "ARCHITECTURES",
@@ -53,12 +63,8 @@ Architecture = Literal["x86_64", "arm64"]
 FrontDoor = Literal["function-url", "http-api", "none"]
 AuthType = Literal["NONE", "AWS_IAM"]
 
-ARCHITECTURES: tuple[str, ...] = ("x86_64", "arm64")
-RUNTIMES: tuple[str, ...] = ("python3.10", "python3.11", "python3.12", "python3.13")
 FRONT_DOORS: tuple[str, ...] = ("function-url", "http-api", "none")
 AUTH_TYPES: tuple[str, ...] = ("NONE", "AWS_IAM")
-MEMORY_MB_RANGE = (128, 10240)
-TIMEOUT_S_RANGE = (1, 900)
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy's ``Days``).
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -68,7 +74,7 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 # the Variables map (keys, values and punctuation), which is at least what Lambda counts.
 ENVIRONMENT_MAX_BYTES = 4096
 # A zip uploaded directly (CreateFunction's ZipFile) may be at most 50 MB.
-ZIP_MAX_BYTES = 50 * 1024 * 1024
+ZIP_MAX_BYTES = ZIP_DIRECT_UPLOAD_LIMIT_BYTES
 _ROLE_SUFFIX = "-role"
 _POLICY_SUFFIX = "-logs"
 # Lambda allows 64 characters, but IAM role names stop at 64 too and the role is named
@@ -87,9 +93,9 @@ _RESERVED_ENV_KEYS = frozenset(
         "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
     }
 )  # fmt: skip
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+_REGION = _aws.REGION
+_ACCOUNT_ID = _aws.ACCOUNT_ID
+_PARTITIONS = _aws.PARTITIONS
 
 # A public function URL needs both statements since October 2025: lambda:InvokeFunctionUrl for
 # anyone ("*") with FunctionUrlAuthType NONE, and lambda:InvokeFunction when invoked via the URL.
@@ -98,15 +104,8 @@ _URL_INVOKE_STATEMENT = "FunctionURLAllowInvokeAction"
 PUBLIC_URL_STATEMENT_IDS = (_URL_STATEMENT, _URL_INVOKE_STATEMENT)
 _HTTP_API_STATEMENT_PREFIX = "http-api-"
 
-_DENIED_CODES = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnauthorizedAccess",
-}
-_NOT_FOUND_CODES = {"ResourceNotFoundException", "NoSuchEntity", "NotFoundException"}
-# AWS's denial messages say "... is not authorized to perform: iam:PassRole on resource: ...".
-_ACTION_IN_MESSAGE = re.compile(r"perform: ([a-z0-9-]+:[A-Za-z0-9*]+)")
+_DENIED_CODES = _aws.DENIED_CODES
+_NOT_FOUND_CODES = _aws.NOT_FOUND_CODES
 # IAM is eventually consistent: right after CreateRole, Lambda may not be able to assume it yet.
 _ROLE_NOT_READY = "cannot be assumed"
 DEFAULT_ROLE_RETRY_DELAYS_S: tuple[float, ...] = (2.0, 4.0, 8.0, 10.0, 10.0)
@@ -132,10 +131,7 @@ def _one_of(value: object, field_name: str, allowed: Sequence[object]) -> None:
 
 
 def _int_in(value: object, field_name: str, low: int, high: int, unit: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{field_name} must be a whole number of {unit}, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{field_name} must be between {low} and {high} {unit}, got {value}")
+    _checks.whole(value, field_name, low, high, type_error=TypeError, unit=unit)
 
 
 def _check_function_name(name: object, field_name: str = "function_name") -> str:
@@ -189,7 +185,7 @@ class FunctionConfig:
     memory_mb: int
     timeout_s: int
     architecture: Architecture
-    runtime: str = "python3.11"
+    runtime: str = DEFAULT_RUNTIME
     handler: str = "handler.handler"
     environment: Mapping[str, str] = field(default_factory=dict, hash=False)
     description: str = ""
@@ -291,16 +287,15 @@ def least_privilege_policy(
 
 
 def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+    return _aws.error_fields(exc.response)[0]
 
 
 def _message(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Message", ""))
+    return _aws.error_fields(exc.response)[1]
 
 
 def _denied(action: str, exc: ClientError) -> DeployError:
-    stated = _ACTION_IN_MESSAGE.search(_message(exc))
-    needed = stated.group(1) if stated else action
+    needed = _aws.denied_action(_message(exc), action)
     also = f" (AWS refused it during {action})" if needed != action else ""
     return DeployError(
         f"access denied: the credentials need the IAM action {needed}{also}; "
@@ -410,8 +405,7 @@ def _wait(lambda_client: Any, names: tuple[str, str], function_name: str, waits:
         )
     except WaiterError as exc:
         last: dict[str, Any] = dict(exc.last_response or {})
-        code = str(last.get("Error", {}).get("Code", ""))
-        if code in _DENIED_CODES:
+        if _aws.error_fields(last)[0] in _DENIED_CODES:
             raise DeployError(
                 "access denied: the credentials need the IAM action lambda:GetFunction "
                 f"(to wait for {function_name} to be ready)",

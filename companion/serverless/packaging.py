@@ -48,6 +48,15 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from .._errors import CompanionError
 from ..costs._validate import integer_at_least
+from .limits import (
+    ARCHITECTURES,
+    BYTES_PER_MB,
+    CONTAINER_IMAGE_LIMIT_BYTES,
+    DEFAULT_PYTHON_VERSION,
+    PYTHON_VERSIONS,
+    UNZIPPED_LIMIT_BYTES,
+    ZIP_DIRECT_UPLOAD_LIMIT_BYTES,
+)
 
 __all__ = [
     "BYTES_PER_MB",
@@ -70,21 +79,9 @@ __all__ = [
     "write_container_context",
 ]
 
-#: AWS counts its quotas in binary megabytes.
-BYTES_PER_MB = 1024 * 1024
-
-# Lambda quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
-#: A .zip uploaded directly (console or API), zipped: 50 MB.
-ZIP_DIRECT_UPLOAD_LIMIT_BYTES = 50 * BYTES_PER_MB  # 52,428,800
-#: The deployment package unzipped, layers included: 250 MB (also when the zip comes from S3).
-UNZIPPED_LIMIT_BYTES = 250 * BYTES_PER_MB  # 262,144,000
-#: A container image, uncompressed, all layers (the base image's too): 10 GB.
-CONTAINER_IMAGE_LIMIT_BYTES = 10 * 1024 * BYTES_PER_MB  # 10,737,418,240
-
-#: Python versions of AWS's Lambda base images (``public.ecr.aws/lambda/python:<version>``).
-LAMBDA_PYTHON_VERSIONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13")
-#: Lambda's instruction-set architectures, in Lambda's spelling.
-LAMBDA_ARCHITECTURES: tuple[str, ...] = ("x86_64", "arm64")
+# Lambda's quotas and names live in companion.serverless.limits (AWS counts in binary MB).
+LAMBDA_PYTHON_VERSIONS = PYTHON_VERSIONS
+LAMBDA_ARCHITECTURES = ARCHITECTURES
 
 # The operating system (and its glibc) under each Python runtime: Lambda runtimes page,
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
@@ -556,7 +553,7 @@ def build_zip(
     handler_files: Mapping[str, StrPath],
     packages: Sequence[str],
     model_files: Mapping[str, StrPath] | None = None,
-    python_version: str = "3.11",
+    python_version: str = DEFAULT_PYTHON_VERSION,
     architecture: str = "x86_64",
     *,
     check_runtime: bool = True,
@@ -619,7 +616,7 @@ def build_zip_from_directory(
     directory: StrPath,
     handler_files: Mapping[str, StrPath],
     model_files: Mapping[str, StrPath] | None = None,
-    python_version: str = "3.11",
+    python_version: str = DEFAULT_PYTHON_VERSION,
     architecture: str = "x86_64",
 ) -> Artifact:
     """Like :func:`build_zip`, with the packages taken from a ``pip install --target`` folder.
@@ -736,7 +733,7 @@ def write_container_context(
     handler_files: Mapping[str, StrPath],
     model_files: Mapping[str, StrPath] | None,
     requirements: Sequence[str],
-    python_version: str = "3.11",
+    python_version: str = DEFAULT_PYTHON_VERSION,
     architecture: str = "x86_64",
 ) -> Path:
     """Write a Docker build context for a Lambda container image; return the folder.

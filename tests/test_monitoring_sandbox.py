@@ -44,6 +44,7 @@ from companion.monitoring import (
 )
 from companion.monitoring.exceptions import MonitoringConfigError
 from companion.monitoring.periods import Period, complete_days_to_date
+from companion.monitoring.sandbox import LESSON_SERVICES_USD, LESSON_TODAY, lesson_month
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -111,6 +112,25 @@ def test_a_seeded_month_is_month_of_costs_with_its_settings() -> None:
     # 19 days in pages of 7: three pages joined by two tokens.
     tokens = [page.get("NextPageToken") for page in MONTH.pages(19)]
     assert tokens == ["seed-2026-11-page-2", "seed-2026-11-page-3", None]
+
+
+def test_the_lessons_month_has_its_one_spike_on_the_12th_in_pages_of_a_week() -> None:
+    """Each part of lesson 06 seeds this month, so part 2 reads what part 1 read."""
+    month = lesson_month()
+    assert month == lesson_month()
+    assert (month.year, month.month, LESSON_TODAY) == (2026, 11, date(2026, 11, 20))
+    assert month.typical_day_usd == pytest.approx(sum(LESSON_SERVICES_USD.values()))
+    days = month.pages(LESSON_TODAY.day - 1, by_service=False)
+    assert len(days) == 3  # 19 days in pages of 7
+    totals = {
+        int(day["TimePeriod"]["Start"][-2:]): float(day["Total"]["UnblendedCost"]["Amount"])
+        for page in days
+        for day in page["ResultsByTime"]
+    }
+    spike = max(totals, key=totals.__getitem__)
+    others = sorted(usd for day, usd in totals.items() if day != spike)
+    assert spike == 12
+    assert totals[spike] - others[len(others) // 2] == pytest.approx(90.0, abs=5.0)
 
 
 def test_queued_pages_are_what_month_to_date_cost_reads_back(session: Any) -> None:

@@ -517,7 +517,7 @@ def _cost(args: argparse.Namespace) -> str:
         f"{traffic.daily_requests:,.0f} requests/day ({traffic.monthly_requests:,.0f}/month), "
         f"peak {traffic.peak_rps:,.1f} req/s (×{traffic.peak_ratio:.2f} the average)",
         "",
-        table.to_string(index=False),  # type: ignore[attr-defined]
+        table.to_string(index=False),
         "",
     ]
     lines += [f"note: {e.strategy}: {n}" for e in estimates for n in e.notes]

@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..pricing.catalog import GatewayPrice, InstancePrice, ServerlessPrice
 from ..serverless.limits import MEMORY_MB_RANGE
 from ._validate import at_least, fraction, integer_at_least, positive
 from .traffic import HOURS_PER_MONTH, TrafficProfile
+
+if TYPE_CHECKING:  # pandas is imported when a table is asked for, not with the models
+    import pandas as pd
 
 __all__ = [
     "LAMBDA_MB_PER_VCPU",
@@ -70,7 +74,7 @@ class CostEstimate:
             return math.inf if self.monthly_cost_usd > 0 else 0.0
         return self.monthly_cost_usd / (self.monthly_requests / 1e6)
 
-    def breakdown(self) -> object:
+    def breakdown(self) -> pd.DataFrame:
         """The line items as a pandas DataFrame (a ``TOTAL`` row last)."""
         import pandas as pd
 
@@ -327,6 +331,89 @@ def gateway_line_items(
     return items
 
 
+def _check_memory_mb(price: ServerlessPrice, memory_mb: int) -> None:
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int):
+        raise TypeError(f"memory_mb must be a whole number of MB, got {memory_mb!r}")
+    if not price.memory_min_mb <= memory_mb <= price.memory_max_mb:
+        raise ValueError(
+            f"memory_mb must be between {price.memory_min_mb} and {price.memory_max_mb} MB for "
+            f"{price.name}, got {memory_mb}"
+        )
+
+
+def _check_cpu(price: ServerlessPrice, vcpus: float | None, concurrency: int) -> None:
+    """``vcpus`` and ``concurrency`` only where the offer bills vCPU-seconds (Cloud Run)."""
+    integer_at_least(concurrency, "concurrency", 1)
+    if concurrency > 1 and price.vcpu_second_price == 0:
+        raise ValueError(
+            f"concurrency must be 1 for {price.name}: it bills every invocation separately"
+        )
+    if price.vcpu_second_price > 0:
+        if vcpus is None:
+            raise ValueError(f"vcpus is required for {price.name}, which bills vCPU-seconds")
+        positive(vcpus, "vcpus", "vCPUs per instance")
+    elif vcpus is not None:
+        raise ValueError(
+            f"vcpus must be left out for {price.name}: its CPU share follows memory_mb"
+        )
+
+
+def _compute_items(price: ServerlessPrice, gb_seconds: float, free_tier: bool) -> list[LineItem]:
+    """The GB-s line items: tiered by monthly volume after the free tier."""
+    free_gb_s = min(gb_seconds, price.free_gb_seconds_per_month) if free_tier else 0.0
+    tiers = [(t.price, t.up_to) for t in price.gb_second_tiers]
+    items = [
+        LineItem(f"{price.name} compute{_tier_label(start, 'GB-s')}", amount, "GB-s", unit_price)
+        for amount, unit_price, start in _tiered(gb_seconds - free_gb_s, tiers)
+    ]
+    if free_gb_s:
+        items.append(
+            LineItem(f"{price.name} compute (free tier, not billed)", free_gb_s, "GB-s", 0.0)
+        )
+    return items
+
+
+def _vcpu_item(price: ServerlessPrice, vcpu_seconds: float, free_tier: bool) -> LineItem:
+    free_vcpu = min(vcpu_seconds, price.free_vcpu_seconds_per_month) if free_tier else 0.0
+    return LineItem(
+        f"{price.name} vCPU time", vcpu_seconds - free_vcpu, "vCPU-s", price.vcpu_second_price
+    )
+
+
+def _requests_item(price: ServerlessPrice, requests: float, free_tier: bool) -> LineItem:
+    free_requests = min(requests, price.free_requests_per_month) if free_tier else 0.0
+    return LineItem(
+        f"{price.name} requests", requests - free_requests, "requests",
+        price.request_price_per_million / 1e6,
+    )  # fmt: skip
+
+
+def _ephemeral_storage_items(
+    price: ServerlessPrice, ephemeral_storage_mb: int, seconds: float
+) -> list[LineItem]:
+    """The storage above the free allowance, billed in GB-s for ``seconds`` of instance time."""
+    integer_at_least(ephemeral_storage_mb, "ephemeral_storage_mb", 0)
+    if (
+        not price.ephemeral_storage_free_mb
+        <= ephemeral_storage_mb
+        <= price.ephemeral_storage_max_mb
+    ):
+        raise ValueError(
+            f"ephemeral_storage_mb must be between {price.ephemeral_storage_free_mb} and "
+            f"{price.ephemeral_storage_max_mb} MB for {price.name}, got {ephemeral_storage_mb}"
+        )
+    extra_mb = ephemeral_storage_mb - price.ephemeral_storage_free_mb
+    if extra_mb <= 0:
+        return []
+    return [
+        LineItem(
+            f"{price.name} ephemeral storage above {price.ephemeral_storage_free_mb} MB",
+            seconds * extra_mb / price.megabytes_per_gb, "GB-s",
+            price.ephemeral_storage_price_per_gb_second,
+        )
+    ]  # fmt: skip
+
+
 def serverless_cost(
     traffic: TrafficProfile,
     price: ServerlessPrice,
@@ -350,26 +437,8 @@ def serverless_cost(
     by all functions: turn it off if other workloads already use it.
     """
     _same_currency(price, *([gateway] if gateway else []))
-    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int):
-        raise TypeError(f"memory_mb must be a whole number of MB, got {memory_mb!r}")
-    if not price.memory_min_mb <= memory_mb <= price.memory_max_mb:
-        raise ValueError(
-            f"memory_mb must be between {price.memory_min_mb} and {price.memory_max_mb} MB for "
-            f"{price.name}, got {memory_mb}"
-        )
-    integer_at_least(concurrency, "concurrency", 1)
-    if concurrency > 1 and price.vcpu_second_price == 0:
-        raise ValueError(
-            f"concurrency must be 1 for {price.name}: it bills every invocation separately"
-        )
-    if price.vcpu_second_price > 0:
-        if vcpus is None:
-            raise ValueError(f"vcpus is required for {price.name}, which bills vCPU-seconds")
-        positive(vcpus, "vcpus", "vCPUs per instance")
-    elif vcpus is not None:
-        raise ValueError(
-            f"vcpus must be left out for {price.name}: its CPU share follows memory_mb"
-        )
+    _check_memory_mb(price, memory_mb)
+    _check_cpu(price, vcpus, concurrency)
 
     requests = traffic.monthly_requests
     billed_ms = billed_duration_ms(duration_ms, price)
@@ -378,61 +447,12 @@ def serverless_cost(
     seconds = requests * billed_ms / 1000.0 / concurrency
     gb_seconds = seconds * billed_memory_mb / price.megabytes_per_gb
 
-    items: list[LineItem] = []
-    free_gb_s = min(gb_seconds, price.free_gb_seconds_per_month) if free_tier else 0.0
-    tiers = [(t.price, t.up_to) for t in price.gb_second_tiers]
-    for amount, unit_price, start in _tiered(gb_seconds - free_gb_s, tiers):
-        items.append(
-            LineItem(
-                f"{price.name} compute{_tier_label(start, 'GB-s')}", amount, "GB-s", unit_price
-            )
-        )
-    if free_gb_s:
-        items.append(
-            LineItem(f"{price.name} compute (free tier, not billed)", free_gb_s, "GB-s", 0.0)
-        )
-
+    items = _compute_items(price, gb_seconds, free_tier)
     if price.vcpu_second_price > 0 and vcpus is not None:
-        vcpu_seconds = seconds * vcpus
-        free_vcpu = min(vcpu_seconds, price.free_vcpu_seconds_per_month) if free_tier else 0.0
-        items.append(
-            LineItem(
-                f"{price.name} vCPU time",
-                vcpu_seconds - free_vcpu,
-                "vCPU-s",
-                price.vcpu_second_price,
-            )
-        )
-
-    free_requests = min(requests, price.free_requests_per_month) if free_tier else 0.0
-    items.append(
-        LineItem(
-            f"{price.name} requests", requests - free_requests, "requests",
-            price.request_price_per_million / 1e6,
-        )
-    )  # fmt: skip
-
+        items.append(_vcpu_item(price, seconds * vcpus, free_tier))
+    items.append(_requests_item(price, requests, free_tier))
     if ephemeral_storage_mb is not None:
-        integer_at_least(ephemeral_storage_mb, "ephemeral_storage_mb", 0)
-        if (
-            not price.ephemeral_storage_free_mb
-            <= ephemeral_storage_mb
-            <= price.ephemeral_storage_max_mb
-        ):
-            raise ValueError(
-                f"ephemeral_storage_mb must be between {price.ephemeral_storage_free_mb} and "
-                f"{price.ephemeral_storage_max_mb} MB for {price.name}, got {ephemeral_storage_mb}"
-            )
-        extra_mb = ephemeral_storage_mb - price.ephemeral_storage_free_mb
-        if extra_mb > 0:
-            items.append(
-                LineItem(
-                    f"{price.name} ephemeral storage above {price.ephemeral_storage_free_mb} MB",
-                    seconds * extra_mb / price.megabytes_per_gb, "GB-s",
-                    price.ephemeral_storage_price_per_gb_second,
-                )
-            )  # fmt: skip
-
+        items.extend(_ephemeral_storage_items(price, ephemeral_storage_mb, seconds))
     if gateway is not None:
         items.extend(gateway_line_items(gateway, requests, gateway_free_tier, request_size_kb))
 
@@ -529,7 +549,7 @@ def spot_cost(
     )
 
 
-def comparison_table(estimates: Sequence[CostEstimate]) -> object:
+def comparison_table(estimates: Sequence[CostEstimate]) -> pd.DataFrame:
     """One row per estimate, cheapest first: the table every lesson ends its comparison with."""
     import pandas as pd
 

@@ -1,8 +1,8 @@
 # Two commands on a fresh machine (Python 3.11+ with venv; see README.md):
 #   make course   set everything up and open the lessons in JupyterLab (prints the URL)
 #   make test     set everything up and run every check: lint, types, unit tests, lessons (nbval)
-# Also: make lessons (re-execute every lesson in place), make lowest (the lowest versions
-# pyproject.toml allows), make setup, make clean.
+# Also: make lessons (re-execute every lesson in place), make site (the course website, offline,
+# into build/site), make lowest (the lowest versions pyproject.toml allows), make setup, make clean.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +13,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: setup course test lint unit lessons lowest clean
+.PHONY: setup course test lint unit lessons site lowest clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11 (or newer)")'
@@ -49,10 +49,25 @@ test: lint
 lessons: setup
 	$(BIN)/python scripts/run_lessons.py
 
+# The course website from the committed lessons and their outputs (nothing is re-executed),
+# into build/site, which any static host can serve; the build needs no network (tests/test_site.py
+# builds it inside scripts/without_network, then checks every page in headless Chromium).
+# Preview it with `python -m http.server -d build/site`.
+site: setup
+	$(BIN)/python scripts/build_site.py
+
 # Not part of `make test`: a virtual environment with the lowest version of every direct
 # dependency that pyproject.toml allows, running the unit tests (results in tests/data/).
 lowest: setup
 	$(BIN)/python scripts/lowest_versions.py
 
+# The distribution run-ml-for-pennies (import package: companion), built offline from this
+# checkout into dist/ and checked by twine. tests/test_distribution.py installs such a wheel
+# into a clean virtual environment.
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist

@@ -656,6 +656,121 @@ def simulate_fixed(
     return _result(traffic, fleet, fleet, fleet, desired, replica, step, f"fixed {count}", None)
 
 
+def _initial_replicas(
+    first_rps: float, replica: ReplicaModel, hpa: HPAConfig, initial_replicas: int | None
+) -> int:
+    """``initial_replicas``, or by default as many pods as the target utilization needs for
+    ``first_rps``, within the HPA's bounds."""
+    if initial_replicas is not None:
+        return _whole(initial_replicas, "initial_replicas", 1)
+    share = 100 * hpa.target_utilization_percent / replica.utilization_at_capacity_percent
+    needed = replicas_for_rps(first_rps, replica, min(share, 100.0))
+    return min(max(needed, hpa.min_replicas), hpa.max_replicas)
+
+
+class _Pods:
+    """The Deployment's pods: ``ready`` ones, and batches still starting up."""
+
+    __slots__ = ("ready", "starting", "starting_count")
+
+    def __init__(self, ready: int) -> None:
+        self.ready = ready
+        self.starting: deque[list[float]] = deque()  # [ready time, pod count], oldest first
+        self.starting_count = 0
+
+    @property
+    def total(self) -> int:
+        return self.ready + self.starting_count
+
+    def promote(self, now_s: float) -> None:
+        """Pods whose ready time has come become Ready."""
+        starting = self.starting
+        while starting and starting[0][0] <= now_s:
+            batch = starting.popleft()
+            self.ready += int(batch[1])
+            self.starting_count -= int(batch[1])
+
+    def scale_to(self, desired: int, ready_at_s: float) -> None:
+        """Create pods (Ready at ``ready_at_s``) or delete them, to ``desired`` in all."""
+        current = self.total
+        if desired > current:
+            self.starting.append([ready_at_s, desired - current])
+            self.starting_count += desired - current
+        elif desired < current:
+            self._delete(current - desired)
+
+    def _delete(self, remove: int) -> None:
+        # The ReplicaSet deletes not-ready pods first, newest first, then Ready ones.
+        while remove and self.starting:
+            newest = self.starting[-1]
+            take = min(remove, int(newest[1]))
+            newest[1] -= take
+            self.starting_count -= take
+            remove -= take
+            if newest[1] == 0:
+                self.starting.pop()
+        self.ready -= remove
+
+
+def _observed_utilization(
+    rps: float, ready: int, rps_to_utilization: float, ceiling: float
+) -> float:
+    """The metric the controller reads: traffic spread over the Ready pods, capped at the
+    ceiling; NaN with no Ready pod."""
+    if not ready:
+        return math.nan
+    return min(rps / ready * rps_to_utilization, ceiling)
+
+
+class _Timeline(NamedTuple):
+    replicas: IntArray
+    ready: IntArray
+    seen_ready: IntArray
+    desired: FloatArray
+
+
+def _run_hpa(
+    traffic: FloatArray, replica: ReplicaModel, hpa: HPAConfig, step: int, initial: int
+) -> _Timeline:
+    """Step through ``traffic``: pods become Ready, the metric is read, the controller syncs
+    every ``hpa.sync_period_seconds`` and scales (see the module's timeline of a step)."""
+    count = traffic.size
+    steps_per_sync = hpa.sync_period_seconds // step
+    rps_to_utilization = replica.utilization_at_capacity_percent / replica.capacity_rps
+    ceiling = (
+        math.inf if replica.max_utilization_percent is None else replica.max_utilization_percent
+    )
+    startup_s = replica.startup_seconds
+    sync = HPAController(hpa)._sync
+    traffic_list: list[float] = traffic.tolist()
+
+    replicas_out = [0] * count
+    ready_out = [0] * count
+    seen_out = [0] * count
+    desired_out = [math.nan] * count
+    pods = _Pods(initial)
+    for i in range(count):
+        now_s = i * step
+        if pods.starting_count:
+            pods.promote(now_s)
+        ready = pods.ready
+        seen_out[i] = ready
+        if i % steps_per_sync == 0:
+            utilization = _observed_utilization(traffic_list[i], ready, rps_to_utilization, ceiling)
+            proposal, desired = sync(now_s, ready + pods.starting_count, ready, utilization)
+            if proposal is not None:
+                desired_out[i] = proposal
+            pods.scale_to(desired, now_s + startup_s)
+        replicas_out[i] = pods.ready + pods.starting_count
+        ready_out[i] = pods.ready
+    return _Timeline(
+        np.array(replicas_out, dtype=np.int64),
+        np.array(ready_out, dtype=np.int64),
+        np.array(seen_out, dtype=np.int64),
+        np.array(desired_out, dtype=np.float64),
+    )
+
+
 def simulate_hpa(
     traffic_rps: npt.ArrayLike,
     replica: ReplicaModel,
@@ -679,77 +794,11 @@ def simulate_hpa(
     if not isinstance(hpa, HPAConfig):
         raise SimulationInputError(f"hpa must be an HPAConfig, got {type(hpa).__name__}")
     step = _check_step(step_seconds, hpa.sync_period_seconds)
-    if initial_replicas is None:
-        share = 100 * hpa.target_utilization_percent / replica.utilization_at_capacity_percent
-        needed = replicas_for_rps(float(traffic[0]), replica, min(share, 100.0))
-        initial = min(max(needed, hpa.min_replicas), hpa.max_replicas)
-    else:
-        initial = _whole(initial_replicas, "initial_replicas", 1)
-
-    count = traffic.size
-    steps_per_sync = hpa.sync_period_seconds // step
-    rps_to_utilization = replica.utilization_at_capacity_percent / replica.capacity_rps
-    ceiling = (
-        math.inf if replica.max_utilization_percent is None else replica.max_utilization_percent
-    )
-    startup_s = replica.startup_seconds
-    sync = HPAController(hpa)._sync
-    traffic_list: list[float] = traffic.tolist()
-    nan = math.nan
-
-    replicas_out = [0] * count
-    ready_out = [0] * count
-    seen_out = [0] * count
-    desired_out = [nan] * count
-    ready = initial
-    starting: deque[list[float]] = deque()  # [ready time, pod count], oldest first
-    starting_count = 0
-    until_sync = 0
-    for i in range(count):
-        now_s = i * step
-        if starting_count and starting[0][0] <= now_s:
-            while starting and starting[0][0] <= now_s:
-                batch = starting.popleft()
-                ready += int(batch[1])
-                starting_count -= int(batch[1])
-        seen_out[i] = ready
-        if until_sync == 0:
-            until_sync = steps_per_sync
-            current = ready + starting_count
-            if ready:
-                utilization = traffic_list[i] / ready * rps_to_utilization
-                if utilization > ceiling:
-                    utilization = ceiling
-            else:
-                utilization = nan
-            proposal, desired = sync(now_s, current, ready, utilization)
-            if proposal is not None:
-                desired_out[i] = proposal
-            if desired > current:
-                starting.append([now_s + startup_s, desired - current])
-                starting_count += desired - current
-            elif desired < current:
-                # The ReplicaSet deletes not-ready pods first, newest first, then Ready ones.
-                remove = current - desired
-                while remove and starting:
-                    newest = starting[-1]
-                    take = min(remove, int(newest[1]))
-                    newest[1] -= take
-                    starting_count -= take
-                    remove -= take
-                    if newest[1] == 0:
-                        starting.pop()
-                ready -= remove
-        until_sync -= 1
-        replicas_out[i] = ready + starting_count
-        ready_out[i] = ready
-
+    initial = _initial_replicas(float(traffic[0]), replica, hpa, initial_replicas)
+    timeline = _run_hpa(traffic, replica, hpa, step, initial)
     return _result(
         traffic,
-        np.array(replicas_out, dtype=np.int64),
-        np.array(ready_out, dtype=np.int64),
-        np.array(seen_out, dtype=np.int64),
-        np.array(desired_out, dtype=np.float64),
+        *timeline,
         replica,
         step,
         f"HPA {hpa.min_replicas}-{hpa.max_replicas} @ {hpa.target_utilization_percent:g}%",

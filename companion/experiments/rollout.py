@@ -309,6 +309,169 @@ def _srm(
     return sample_ratio_mismatch(counts, planned_weights, threshold=threshold)
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """What one analysis looks at: both arms, the SRM test and the two always-valid intervals
+    (``None`` while too few requests)."""
+
+    baseline: VariantSnapshot
+    candidate: VariantSnapshot
+    planned_n: int
+    p95_ratio: float
+    srm: SRMResult | None
+    errors: SequentialComparison | None
+    latency: SequentialComparison | None
+
+    @property
+    def smaller_arm(self) -> int:
+        return min(self.baseline.requests, self.candidate.requests)
+
+    @property
+    def error_interval(self) -> str:
+        errors = self.errors
+        return f"[{errors.ci_low * 100:+.2f}, {errors.ci_high * 100:+.2f}] points" if errors else ""
+
+    def analysis(self, verdict: Verdict, cause: Cause, reason: str) -> Analysis:
+        baseline, candidate = self.baseline, self.candidate
+        errors, latency, srm = self.errors, self.latency, self.srm
+        return Analysis(
+            verdict=verdict,
+            cause=cause,
+            reason=reason,
+            n_baseline=baseline.requests,
+            n_candidate=candidate.requests,
+            errors_baseline=baseline.errors,
+            errors_candidate=candidate.errors,
+            error_rate_baseline=baseline.error_rate,
+            error_rate_candidate=candidate.error_rate,
+            error_difference=errors.difference if errors else _NAN,
+            error_ci_low=errors.ci_low if errors else _NAN,
+            error_ci_high=errors.ci_high if errors else _NAN,
+            p95_baseline_ms=baseline.p95_ms,
+            p95_candidate_ms=candidate.p95_ms,
+            p95_ratio=self.p95_ratio,
+            latency_difference_ms=latency.difference if latency else _NAN,
+            latency_ci_low_ms=latency.ci_low if latency else _NAN,
+            latency_ci_high_ms=latency.ci_high if latency else _NAN,
+            srm_chi2=srm.chi2 if srm else _NAN,
+            srm_p_value=srm.p_value if srm else _NAN,
+            planned_total_samples=self.planned_n,
+        )
+
+
+def _gather(
+    baseline: VariantSnapshot,
+    candidate: VariantSnapshot,
+    counts: Mapping[str, int],
+    planned_weights: Mapping[str, float],
+    plan: RolloutPlan,
+) -> _Evidence:
+    """The planned sample size at this stage, the p95 ratio, the SRM test and the intervals."""
+    weight_total = float(sum(planned_weights.values()))
+    share = float(planned_weights[candidate.variant]) / weight_total if weight_total else 0.0
+    planned_n = plan.planned_total_samples(share) if share > 0 else 2
+    n_b, n_c = baseline.requests, candidate.requests
+    p95_b, p95_c = baseline.p95_ms, candidate.p95_ms
+    p95_ratio = p95_c / p95_b if n_b and n_c and p95_b > 0 else _NAN
+    srm = _srm(counts, planned_weights, plan.srm_threshold)
+
+    errors: SequentialComparison | None = None
+    latency: SequentialComparison | None = None
+    if n_b >= 2 and n_c >= 2:
+        errors = sequential_compare_proportions(
+            baseline.errors, n_b, candidate.errors, n_c, planned_n=planned_n, alpha=plan.alpha
+        )
+        if float(baseline.latencies_ms.var()) > 0 or float(candidate.latencies_ms.var()) > 0:
+            latency = sequential_compare(
+                baseline.latencies_ms,
+                candidate.latencies_ms,
+                planned_n=planned_n,
+                alpha=plan.alpha,
+            )
+    return _Evidence(baseline, candidate, planned_n, p95_ratio, srm, errors, latency)
+
+
+def _srm_verdict(evidence: _Evidence, plan: RolloutPlan) -> Analysis | None:
+    """Rule 1: a broken split makes every other number untrustworthy."""
+    srm = evidence.srm
+    if srm is None or not srm.mismatch:
+        return None
+    observed = ", ".join(f"{name} {count}" for name, count in srm.observed.items())
+    expected = ", ".join(f"{name} {count:.0f}" for name, count in srm.expected.items())
+    return evidence.analysis(
+        "srm",
+        "srm",
+        f"sample ratio mismatch: observed {observed} where the planned split expects "
+        f"{expected} (chi-squared p = {srm.p_value:.2g} < {plan.srm_threshold:g}); "
+        "assignment or logging is broken, so no other number can be trusted",
+    )
+
+
+def _failure(evidence: _Evidence, plan: RolloutPlan) -> Analysis | None:
+    """Rules 2-3: failures count once each arm has ``min_samples_to_fail`` requests."""
+    errors, latency = evidence.errors, evidence.latency
+    if errors is None or evidence.smaller_arm < plan.min_samples_to_fail:
+        return None
+    baseline, candidate = evidence.baseline, evidence.candidate
+    margin = plan.max_error_rate_increase
+    ratio_limit = plan.max_p95_latency_ratio
+    if errors.ci_low > margin:
+        return evidence.analysis(
+            "fail",
+            "error_rate",
+            f"error rate {candidate.error_rate:.2%} vs baseline {baseline.error_rate:.2%}: "
+            f"the always-valid interval for the increase, {evidence.error_interval}, lies "
+            f"above the {margin * 100:.2f}-point margin",
+        )
+    if latency is not None and evidence.p95_ratio > ratio_limit and latency.ci_low > 0:
+        return evidence.analysis(
+            "fail",
+            "latency",
+            f"p95 latency {candidate.p95_ms:.1f} ms vs baseline {baseline.p95_ms:.1f} ms (ratio "
+            f"{evidence.p95_ratio:.2f} > {ratio_limit:g}), and the always-valid interval for "
+            f"the mean latency increase, [{latency.ci_low:+.1f}, {latency.ci_high:+.1f}] ms, "
+            "lies above 0",
+        )
+    return None
+
+
+def _pass_or_wait(evidence: _Evidence, plan: RolloutPlan) -> Analysis:
+    """Rule 4 and the pass: ``min_samples_per_stage`` in each arm, the error-rate interval
+    below the margin and the p95 ratio within bounds."""
+    errors, smaller = evidence.errors, evidence.smaller_arm
+    margin = plan.max_error_rate_increase
+    ratio_limit = plan.max_p95_latency_ratio
+    interval = evidence.error_interval
+    if errors is None or smaller < plan.min_samples_per_stage:
+        return evidence.analysis(
+            "inconclusive",
+            "samples",
+            f"not enough samples yet: {smaller} of the {plan.min_samples_per_stage} requests "
+            "each arm needs at this stage",
+        )
+    if errors.ci_high >= margin:
+        return evidence.analysis(
+            "inconclusive",
+            "none",
+            f"error rate not yet shown non-inferior: the interval for the increase, {interval}, "
+            f"reaches the {margin * 100:.2f}-point margin",
+        )
+    if not evidence.p95_ratio <= ratio_limit:
+        return evidence.analysis(
+            "inconclusive",
+            "none",
+            f"p95 latency ratio {evidence.p95_ratio:.2f} is above {ratio_limit:g} but the mean "
+            "latency difference is not (yet) significant",
+        )
+    return evidence.analysis(
+        "pass",
+        "none",
+        f"error-rate increase {interval}, below the {margin * 100:.2f}-point margin; p95 "
+        f"{evidence.candidate.p95_ms:.1f} ms vs {evidence.baseline.p95_ms:.1f} ms (ratio "
+        f"{evidence.p95_ratio:.2f} <= {ratio_limit:g})",
+    )
+
+
 def analyze(
     baseline: VariantSnapshot,
     candidate: VariantSnapshot,
@@ -346,116 +509,8 @@ def analyze(
             f"planned_weights must map each variant to its planned share, including the "
             f"candidate {candidate.variant!r}; got {planned_weights!r}"
         )
-    weight_total = float(sum(planned_weights.values()))
-    share = float(planned_weights[candidate.variant]) / weight_total if weight_total else 0.0
-    planned_n = plan.planned_total_samples(share) if share > 0 else 2
-    n_b, n_c = baseline.requests, candidate.requests
-    p95_b, p95_c = baseline.p95_ms, candidate.p95_ms
-    p95_ratio = p95_c / p95_b if n_b and n_c and p95_b > 0 else _NAN
-    srm = _srm(counts, planned_weights, plan.srm_threshold)
-
-    errors: SequentialComparison | None = None
-    latency: SequentialComparison | None = None
-    if n_b >= 2 and n_c >= 2:
-        errors = sequential_compare_proportions(
-            baseline.errors, n_b, candidate.errors, n_c, planned_n=planned_n, alpha=plan.alpha
-        )
-        if float(baseline.latencies_ms.var()) > 0 or float(candidate.latencies_ms.var()) > 0:
-            latency = sequential_compare(
-                baseline.latencies_ms,
-                candidate.latencies_ms,
-                planned_n=planned_n,
-                alpha=plan.alpha,
-            )
-
-    def result(verdict: Verdict, cause: Cause, reason: str) -> Analysis:
-        return Analysis(
-            verdict=verdict,
-            cause=cause,
-            reason=reason,
-            n_baseline=n_b,
-            n_candidate=n_c,
-            errors_baseline=baseline.errors,
-            errors_candidate=candidate.errors,
-            error_rate_baseline=baseline.error_rate,
-            error_rate_candidate=candidate.error_rate,
-            error_difference=errors.difference if errors else _NAN,
-            error_ci_low=errors.ci_low if errors else _NAN,
-            error_ci_high=errors.ci_high if errors else _NAN,
-            p95_baseline_ms=p95_b,
-            p95_candidate_ms=p95_c,
-            p95_ratio=p95_ratio,
-            latency_difference_ms=latency.difference if latency else _NAN,
-            latency_ci_low_ms=latency.ci_low if latency else _NAN,
-            latency_ci_high_ms=latency.ci_high if latency else _NAN,
-            srm_chi2=srm.chi2 if srm else _NAN,
-            srm_p_value=srm.p_value if srm else _NAN,
-            planned_total_samples=planned_n,
-        )
-
-    # 1. A broken split makes every other number untrustworthy.
-    if srm is not None and srm.mismatch:
-        observed = ", ".join(f"{name} {count}" for name, count in srm.observed.items())
-        expected = ", ".join(f"{name} {count:.0f}" for name, count in srm.expected.items())
-        return result(
-            "srm",
-            "srm",
-            f"sample ratio mismatch: observed {observed} where the planned split expects "
-            f"{expected} (chi-squared p = {srm.p_value:.2g} < {plan.srm_threshold:g}); "
-            "assignment or logging is broken, so no other number can be trusted",
-        )
-
-    smaller = min(n_b, n_c)
-    margin = plan.max_error_rate_increase
-    ratio_limit = plan.max_p95_latency_ratio
-    interval = f"[{errors.ci_low * 100:+.2f}, {errors.ci_high * 100:+.2f}] points" if errors else ""
-    # 2-3. Failures count once each arm has min_samples_to_fail requests.
-    if errors is not None and smaller >= plan.min_samples_to_fail:
-        if errors.ci_low > margin:
-            return result(
-                "fail",
-                "error_rate",
-                f"error rate {candidate.error_rate:.2%} vs baseline {baseline.error_rate:.2%}: "
-                f"the always-valid interval for the increase, {interval}, lies above the "
-                f"{margin * 100:.2f}-point margin",
-            )
-        if latency is not None and p95_ratio > ratio_limit and latency.ci_low > 0:
-            return result(
-                "fail",
-                "latency",
-                f"p95 latency {p95_c:.1f} ms vs baseline {p95_b:.1f} ms (ratio "
-                f"{p95_ratio:.2f} > {ratio_limit:g}), and the always-valid interval for the "
-                f"mean latency increase, [{latency.ci_low:+.1f}, {latency.ci_high:+.1f}] ms, "
-                "lies above 0",
-            )
-    # 4. A pass needs min_samples_per_stage in each arm.
-    if errors is None or smaller < plan.min_samples_per_stage:
-        return result(
-            "inconclusive",
-            "samples",
-            f"not enough samples yet: {smaller} of the {plan.min_samples_per_stage} requests "
-            "each arm needs at this stage",
-        )
-    if errors.ci_high >= margin:
-        return result(
-            "inconclusive",
-            "none",
-            f"error rate not yet shown non-inferior: the interval for the increase, {interval}, "
-            f"reaches the {margin * 100:.2f}-point margin",
-        )
-    if not p95_ratio <= ratio_limit:
-        return result(
-            "inconclusive",
-            "none",
-            f"p95 latency ratio {p95_ratio:.2f} is above {ratio_limit:g} but the mean latency "
-            "difference is not (yet) significant",
-        )
-    return result(
-        "pass",
-        "none",
-        f"error-rate increase {interval}, below the {margin * 100:.2f}-point margin; p95 "
-        f"{p95_c:.1f} ms vs {p95_b:.1f} ms (ratio {p95_ratio:.2f} <= {ratio_limit:g})",
-    )
+    evidence = _gather(baseline, candidate, counts, planned_weights, plan)
+    return _srm_verdict(evidence, plan) or _failure(evidence, plan) or _pass_or_wait(evidence, plan)
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .assignment import rollout_experiment
+from .assignment import Experiment, rollout_experiment
 from .exceptions import RolloutError
 from .rollout import RolloutController, RolloutPlan, RolloutState, _finite
 from .router import ABRouter
@@ -132,6 +132,122 @@ def _interval_stats(
     return float(errors.mean()), float(np.percentile(latencies, 95))
 
 
+_TIMELINE_COLUMNS: Final = (
+    "time_s",
+    "candidate_percent",
+    "requests_control",
+    "error_rate_control",
+    "p95_control_ms",
+    "requests_candidate",
+    "error_rate_candidate",
+    "p95_candidate_ms",
+    "action",
+)
+
+
+def _check_arms(baseline: object, candidate: object, plan: object) -> None:
+    for name, profile in (("baseline", baseline), ("candidate", candidate)):
+        if not isinstance(profile, ArmProfile):
+            raise RolloutError(f"{name} must be an ArmProfile, got {type(profile).__name__}")
+    if not isinstance(plan, RolloutPlan):
+        raise RolloutError(f"plan must be a RolloutPlan, got {type(plan).__name__}")
+
+
+def _check_load(
+    requests_per_second: float, users: int, seed: int, broken_assignment: float, max_hours: float
+) -> tuple[float, float, float]:
+    """Requests/s, the misrouted fraction and the simulated seconds, checked."""
+    rps = _finite(requests_per_second, "requests_per_second")
+    if rps <= 0:
+        raise RolloutError(f"requests_per_second must be > 0, got {requests_per_second!r}")
+    if isinstance(users, bool) or not isinstance(users, int) or users < 1:
+        raise RolloutError(f"users must be a whole number >= 1, got {users!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise RolloutError(f"seed must be a whole number >= 0, got {seed!r}")
+    broken = _finite(broken_assignment, "broken_assignment")
+    if not 0.0 <= broken < 1.0:
+        raise RolloutError(f"broken_assignment must be in [0, 1), got {broken_assignment!r}")
+    max_s = _finite(max_hours, "max_hours") * 3600.0
+    if max_s <= 0:
+        raise RolloutError(f"max_hours must be > 0, got {max_hours!r}")
+    return rps, broken, max_s
+
+
+class _Traffic:
+    """The simulated side: users, the real router at simulated time ``now_s``, what each arm
+    does, and which users each arm has seen at this stage."""
+
+    def __init__(
+        self,
+        baseline: ArmProfile,
+        candidate: ArmProfile,
+        experiment: Experiment,
+        *,
+        users: int,
+        seed: int,
+        broken: float,
+    ) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.now_s = 0.0
+        self.router = ABRouter(
+            experiment,
+            {CONTROL: _UnusedPredictor(), CANDIDATE: _UnusedPredictor()},
+            clock=lambda: self.now_s,
+            rng=random.Random(seed),
+            cache_size=users,
+        )
+        self.user_ids = [f"user-{k}" for k in range(users)]
+        # The bug is per user: the same users are misrouted on every request.
+        rng = self.rng
+        self.misrouted = rng.random(users) < broken if broken > 0 else np.zeros(users, dtype=bool)
+        self.profiles = {CONTROL: baseline, CANDIDATE: candidate}
+        # Users seen per arm at this stage: the unit of randomization, so the unit of the
+        # sample-ratio check (see the module docstring).
+        self.seen = {CONTROL: np.zeros(users, dtype=bool), CANDIDATE: np.zeros(users, dtype=bool)}
+
+    def run_interval(self, percent: int, rps: float, interval_s: float) -> dict[str, Any]:
+        """Draw one interval's requests, route and record them; its timeline row (no action)."""
+        arrivals = int(self.rng.poisson(rps * interval_s))
+        picked = self.rng.integers(0, len(self.user_ids), arrivals)
+        assign = self.router.assignment_for
+        user_ids = self.user_ids
+        on_candidate = np.fromiter(
+            (assign(user_ids[k]).variant == CANDIDATE for k in picked.tolist()),
+            dtype=bool,
+            count=arrivals,
+        )
+        on_candidate &= ~self.misrouted[picked]
+        row: dict[str, Any] = {"time_s": self.now_s + interval_s, "candidate_percent": percent}
+        for variant, mask in ((CONTROL, ~on_candidate), (CANDIDATE, on_candidate)):
+            row.update(self._serve(variant, picked[mask]))
+        return row
+
+    def _serve(self, variant: str, picked: npt.NDArray[np.int64]) -> dict[str, Any]:
+        count = int(picked.size)
+        self.seen[variant][picked] = True
+        latencies, errors = self.profiles[variant].sample(self.rng, count)
+        record = self.router.record_outcome
+        for latency_ms, error in zip(latencies.tolist(), errors.tolist(), strict=True):
+            record(variant, latency_ms, error)
+        error_rate, p95_ms = _interval_stats(latencies, errors)
+        return {
+            f"requests_{variant}": count,
+            f"error_rate_{variant}": error_rate,
+            f"p95_{variant}_ms": p95_ms,
+        }
+
+    def users_seen(self) -> dict[str, int]:
+        return {variant: int(flags.sum()) for variant, flags in self.seen.items()}
+
+    def new_stage(self, experiment: Experiment | None) -> None:
+        """Fresh metrics and users seen; the next stage's split unless the rollout is over."""
+        self.router.metrics.reset()
+        for flags in self.seen.values():
+            flags[:] = False
+        if experiment is not None:
+            self.router.set_experiment(experiment)
+
+
 def simulate_rollout(
     baseline: ArmProfile,
     candidate: ArmProfile,
@@ -161,93 +277,34 @@ def simulate_rollout(
     Raises:
         RolloutError: an argument out of range.
     """
-    for name, profile in (("baseline", baseline), ("candidate", candidate)):
-        if not isinstance(profile, ArmProfile):
-            raise RolloutError(f"{name} must be an ArmProfile, got {type(profile).__name__}")
-    if not isinstance(plan, RolloutPlan):
-        raise RolloutError(f"plan must be a RolloutPlan, got {type(plan).__name__}")
-    rps = _finite(requests_per_second, "requests_per_second")
-    if rps <= 0:
-        raise RolloutError(f"requests_per_second must be > 0, got {requests_per_second!r}")
-    if isinstance(users, bool) or not isinstance(users, int) or users < 1:
-        raise RolloutError(f"users must be a whole number >= 1, got {users!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise RolloutError(f"seed must be a whole number >= 0, got {seed!r}")
-    broken = _finite(broken_assignment, "broken_assignment")
-    if not 0.0 <= broken < 1.0:
-        raise RolloutError(f"broken_assignment must be in [0, 1), got {broken_assignment!r}")
-    max_s = _finite(max_hours, "max_hours") * 3600.0
-    if max_s <= 0:
-        raise RolloutError(f"max_hours must be > 0, got {max_hours!r}")
+    _check_arms(baseline, candidate, plan)
+    rps, broken, max_s = _check_load(requests_per_second, users, seed, broken_assignment, max_hours)
 
-    rng = np.random.default_rng(seed)
     interval_s = plan.analysis_interval_seconds
-    now_s = 0.0
-    controller = RolloutController(plan, clock_start_s=now_s, control=CONTROL, candidate=CANDIDATE)
-    router = ABRouter(
+    controller = RolloutController(plan, clock_start_s=0.0, control=CONTROL, candidate=CANDIDATE)
+    traffic = _Traffic(
+        baseline,
+        candidate,
         rollout_experiment(experiment_key, controller.current_percent),
-        {CONTROL: _UnusedPredictor(), CANDIDATE: _UnusedPredictor()},
-        clock=lambda: now_s,
-        rng=random.Random(seed),
-        cache_size=users,
+        users=users,
+        seed=seed,
+        broken=broken,
     )
-    user_ids = [f"user-{k}" for k in range(users)]
-    # The bug is per user: the same users are misrouted on every request.
-    misrouted = rng.random(users) < broken if broken > 0 else np.zeros(users, dtype=bool)
-    profiles = {CONTROL: baseline, CANDIDATE: candidate}
     rows: list[dict[str, Any]] = []
-    # Users seen per arm at this stage: the unit of randomization, so the unit of the
-    # sample-ratio check (see the module docstring).
-    seen = {CONTROL: np.zeros(users, dtype=bool), CANDIDATE: np.zeros(users, dtype=bool)}
-
-    while not controller.terminal and now_s + interval_s <= max_s + 1e-9:
-        percent = controller.current_percent
-        arrivals = int(rng.poisson(rps * interval_s))
-        picked = rng.integers(0, users, arrivals)
-        assign = router.assignment_for
-        on_candidate = np.fromiter(
-            (assign(user_ids[k]).variant == CANDIDATE for k in picked.tolist()),
-            dtype=bool,
-            count=arrivals,
-        )
-        on_candidate &= ~misrouted[picked]
-        row: dict[str, Any] = {"time_s": now_s + interval_s, "candidate_percent": percent}
-        for variant, mask in ((CONTROL, ~on_candidate), (CANDIDATE, on_candidate)):
-            count = int(mask.sum())
-            seen[variant][picked[mask]] = True
-            latencies, errors = profiles[variant].sample(rng, count)
-            record = router.record_outcome
-            for latency_ms, error in zip(latencies.tolist(), errors.tolist(), strict=True):
-                record(variant, latency_ms, error)
-            error_rate, p95_ms = _interval_stats(latencies, errors)
-            row[f"requests_{variant}"] = count
-            row[f"error_rate_{variant}"] = error_rate
-            row[f"p95_{variant}_ms"] = p95_ms
-        now_s += interval_s
-        users_seen = {variant: int(flags.sum()) for variant, flags in seen.items()}
-        decision = controller.step(now_s, router.metrics.snapshot(), users_seen)
+    while not controller.terminal and traffic.now_s + interval_s <= max_s + 1e-9:
+        row = traffic.run_interval(controller.current_percent, rps, interval_s)
+        traffic.now_s += interval_s
+        snapshot = traffic.router.metrics.snapshot()
+        decision = controller.step(traffic.now_s, snapshot, traffic.users_seen())
         row["action"] = decision.action
         rows.append(row)
         if decision.reset_metrics:
-            router.metrics.reset()
-            for flags in seen.values():
-                flags[:] = False
-            if not decision.terminal:
-                router.set_experiment(rollout_experiment(experiment_key, decision.percent))
+            traffic.new_stage(
+                None if decision.terminal else rollout_experiment(experiment_key, decision.percent)
+            )
 
-    columns = [
-        "time_s",
-        "candidate_percent",
-        "requests_control",
-        "error_rate_control",
-        "p95_control_ms",
-        "requests_candidate",
-        "error_rate_candidate",
-        "p95_candidate_ms",
-        "action",
-    ]
     return RolloutRun(
-        timeline=pd.DataFrame(rows, columns=columns),
+        timeline=pd.DataFrame(rows, columns=list(_TIMELINE_COLUMNS)),
         events=controller.events_frame(),
         outcome=controller.state,
         final_percent=controller.current_percent,

@@ -251,6 +251,151 @@ def _describe(notification: dict[str, Any]) -> str:
     return f"{kind} > {threshold:g}{unit}"
 
 
+@dataclass(frozen=True)
+class _WantedBudget:
+    """The budget as asked for, checked: whose it is, its limit, and the notifications (by
+    :func:`_notification_key`) each with the same subscribers."""
+
+    account_id: str
+    name: str
+    amount: str
+    subscribers: list[dict[str, str]]
+    notifications: dict[tuple[str, str, float, str], dict[str, Any]]
+
+    @property
+    def ids(self) -> dict[str, str]:
+        return {"AccountId": self.account_id, "BudgetName": self.name}
+
+    @property
+    def limit(self) -> dict[str, str]:
+        return {"Amount": self.amount, "Unit": "USD"}
+
+
+def _wanted_budget(
+    account_id: str,
+    name: str,
+    limit_usd: float,
+    topic_arn: str,
+    emails: Sequence[str],
+    thresholds: Sequence[AlertRule],
+) -> _WantedBudget:
+    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
+        raise MonitoringConfigError(f"account_id must be 12 digits, got {account_id!r}")
+    if not isinstance(name, str) or not _BUDGET_NAME.fullmatch(name):
+        raise MonitoringConfigError(
+            f"name must be 1 to 100 characters without ':' or '\\' (AWS Budgets' rule), "
+            f"got {name!r}"
+        )
+    amount = _limit_amount(limit_usd)
+    if not isinstance(topic_arn, str) or not _TOPIC_ARN.fullmatch(topic_arn):
+        raise MonitoringConfigError(f"topic_arn must be an SNS topic ARN, got {topic_arn!r}")
+    addresses = _check_emails(emails)
+    rules = _check_thresholds(thresholds)
+    subscribers = [{"SubscriptionType": "SNS", "Address": topic_arn}] + [
+        {"SubscriptionType": "EMAIL", "Address": address} for address in addresses
+    ]
+    wanted = {_notification_key(_notification(rule)): _notification(rule) for rule in rules}
+    return _WantedBudget(account_id, name, amount, subscribers, wanted)
+
+
+def _describe_or_create(budgets: Any, want: _WantedBudget) -> dict[str, Any] | None:
+    """The existing budget's description, or ``None`` when this call created the budget."""
+    answer: dict[str, Any] | None
+    try:
+        answer = aws_call(_VIEW, BudgetError, budgets.describe_budget, **want.ids)
+    except BudgetError as exc:
+        if _code(exc) not in _NOT_FOUND:
+            raise
+        answer = None
+    if answer is not None:
+        return answer
+    try:
+        aws_call(
+            _MODIFY,
+            BudgetError,
+            budgets.create_budget,
+            AccountId=want.account_id,
+            Budget={
+                "BudgetName": want.name,
+                "BudgetLimit": want.limit,
+                "TimeUnit": "MONTHLY",
+                "BudgetType": "COST",
+            },
+            NotificationsWithSubscribers=[
+                {"Notification": notification, "Subscribers": want.subscribers}
+                for notification in want.notifications.values()
+            ],
+        )
+        return None
+    except BudgetError as exc:
+        if _code(exc) != "DuplicateRecordException":
+            raise
+        # Created meanwhile by another run: reconcile it.
+        answer = aws_call(_VIEW, BudgetError, budgets.describe_budget, **want.ids)
+        return answer
+
+
+def _check_monthly_cost(budget: dict[str, Any], name: str) -> None:
+    if budget.get("BudgetType") != "COST" or budget.get("TimeUnit") != "MONTHLY":
+        raise BudgetError(
+            f"a budget named {name!r} already exists as a {budget.get('TimeUnit')} "
+            f"{budget.get('BudgetType')} budget, not a MONTHLY COST one; choose another name "
+            "or delete it"
+        )
+
+
+def _reconcile_limit(budgets: Any, want: _WantedBudget, budget: dict[str, Any]) -> list[str]:
+    """An ``UpdateBudget`` when the limit differs (the rest of the budget as it is)."""
+    current_limit = budget.get("BudgetLimit") or {}
+    if current_limit.get("Unit") == "USD" and _same_amount(
+        current_limit.get("Amount"), want.amount
+    ):
+        return []
+    new_budget = {
+        key: value
+        for key, value in budget.items()
+        if key not in {"CalculatedSpend", "LastUpdatedTime", "HealthStatus", "PlannedBudgetLimits"}
+    }
+    new_budget["BudgetLimit"] = want.limit
+    aws_call(
+        _MODIFY, BudgetError, budgets.update_budget, AccountId=want.account_id, NewBudget=new_budget
+    )
+    old = f"{current_limit.get('Amount')} {current_limit.get('Unit')}"
+    return [f"limit {old} -> {want.amount} USD"]
+
+
+def _reconcile_notifications(budgets: Any, want: _WantedBudget) -> list[str]:
+    """Delete the notifications no longer wanted, reconcile the kept ones' subscribers, then
+    create the missing ones."""
+    ids = want.ids
+    existing = list(
+        _pages(_VIEW, budgets.describe_notifications_for_budget, "Notifications", **ids)
+    )
+    existing_keys = {_notification_key(n) for n in existing}
+    changes: list[str] = []
+    for notification in existing:
+        key = _notification_key(notification)
+        if key not in want.notifications:
+            aws_call(
+                _MODIFY, BudgetError, budgets.delete_notification, **ids, Notification=notification
+            )
+            changes.append(f"removed notification {_describe(notification)}")
+            continue
+        changes += _reconcile_subscribers(budgets, ids, notification, want.subscribers)
+    for key, notification in want.notifications.items():
+        if key not in existing_keys:
+            aws_call(
+                _MODIFY,
+                BudgetError,
+                budgets.create_notification,
+                **ids,
+                Notification=notification,
+                Subscribers=want.subscribers,
+            )
+            changes.append(f"added notification {_describe(notification)}")
+    return changes
+
+
 def ensure_budget(
     budgets: Any,
     *,
@@ -276,103 +421,14 @@ def ensure_budget(
     (:class:`~.exceptions.PermissionDeniedError` naming ``budgets:ViewBudget`` or
     ``budgets:ModifyBudget`` for a denial).
     """
-    if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
-        raise MonitoringConfigError(f"account_id must be 12 digits, got {account_id!r}")
-    if not isinstance(name, str) or not _BUDGET_NAME.fullmatch(name):
-        raise MonitoringConfigError(
-            f"name must be 1 to 100 characters without ':' or '\\' (AWS Budgets' rule), "
-            f"got {name!r}"
-        )
-    amount = _limit_amount(limit_usd)
-    if not isinstance(topic_arn, str) or not _TOPIC_ARN.fullmatch(topic_arn):
-        raise MonitoringConfigError(f"topic_arn must be an SNS topic ARN, got {topic_arn!r}")
-    addresses = _check_emails(emails)
-    rules = _check_thresholds(thresholds)
-    subscribers = [{"SubscriptionType": "SNS", "Address": topic_arn}] + [
-        {"SubscriptionType": "EMAIL", "Address": address} for address in addresses
-    ]
-    wanted = {_notification_key(_notification(rule)): _notification(rule) for rule in rules}
-    limit = {"Amount": amount, "Unit": "USD"}
-    ids = {"AccountId": account_id, "BudgetName": name}
-
-    try:
-        answer = aws_call(_VIEW, BudgetError, budgets.describe_budget, **ids)
-    except BudgetError as exc:
-        if _code(exc) not in _NOT_FOUND:
-            raise
-        answer = None
+    want = _wanted_budget(account_id, name, limit_usd, topic_arn, emails, thresholds)
+    answer = _describe_or_create(budgets, want)
     if answer is None:
-        try:
-            aws_call(
-                _MODIFY,
-                BudgetError,
-                budgets.create_budget,
-                AccountId=account_id,
-                Budget={
-                    "BudgetName": name,
-                    "BudgetLimit": limit,
-                    "TimeUnit": "MONTHLY",
-                    "BudgetType": "COST",
-                },
-                NotificationsWithSubscribers=[
-                    {"Notification": notification, "Subscribers": subscribers}
-                    for notification in wanted.values()
-                ],
-            )
-            return BudgetResult(created=True, updated=False, changes=(f"created budget {name}",))
-        except BudgetError as exc:
-            if _code(exc) != "DuplicateRecordException":
-                raise
-            # Created meanwhile by another run: reconcile it below.
-            answer = aws_call(_VIEW, BudgetError, budgets.describe_budget, **ids)
-
+        return BudgetResult(created=True, updated=False, changes=(f"created budget {name}",))
     budget = dict(answer["Budget"])
-    if budget.get("BudgetType") != "COST" or budget.get("TimeUnit") != "MONTHLY":
-        raise BudgetError(
-            f"a budget named {name!r} already exists as a {budget.get('TimeUnit')} "
-            f"{budget.get('BudgetType')} budget, not a MONTHLY COST one; choose another name "
-            "or delete it"
-        )
-    changes: list[str] = []
-    current_limit = budget.get("BudgetLimit") or {}
-    if current_limit.get("Unit") != "USD" or not _same_amount(current_limit.get("Amount"), amount):
-        new_budget = {
-            key: value
-            for key, value in budget.items()
-            if key
-            not in {"CalculatedSpend", "LastUpdatedTime", "HealthStatus", "PlannedBudgetLimits"}
-        }
-        new_budget["BudgetLimit"] = limit
-        aws_call(
-            _MODIFY, BudgetError, budgets.update_budget, AccountId=account_id, NewBudget=new_budget
-        )
-        old = f"{current_limit.get('Amount')} {current_limit.get('Unit')}"
-        changes.append(f"limit {old} -> {amount} USD")
-
-    existing = list(
-        _pages(_VIEW, budgets.describe_notifications_for_budget, "Notifications", **ids)
-    )
-    existing_keys = {_notification_key(n) for n in existing}
-    for notification in existing:
-        key = _notification_key(notification)
-        if key not in wanted:
-            aws_call(
-                _MODIFY, BudgetError, budgets.delete_notification, **ids, Notification=notification
-            )
-            changes.append(f"removed notification {_describe(notification)}")
-            continue
-        changes += _reconcile_subscribers(budgets, ids, notification, subscribers)
-    for key, notification in wanted.items():
-        if key not in existing_keys:
-            aws_call(
-                _MODIFY,
-                BudgetError,
-                budgets.create_notification,
-                **ids,
-                Notification=notification,
-                Subscribers=subscribers,
-            )
-            changes.append(f"added notification {_describe(notification)}")
+    _check_monthly_cost(budget, name)
+    changes = _reconcile_limit(budgets, want, budget)
+    changes += _reconcile_notifications(budgets, want)
     return BudgetResult(created=False, updated=bool(changes), changes=tuple(changes))
 
 

@@ -655,6 +655,91 @@ def _remove_http_apis(function_name: str, apigw: Any) -> list[str]:
     return removed
 
 
+def _code_source(
+    zip_bytes: bytes | None, s3_code: tuple[str, str] | None, handler: str
+) -> dict[str, Any]:
+    """The ``Code`` of CreateFunction: an S3 object or the zip itself (exactly one given)."""
+    if (zip_bytes is None) == (s3_code is None):
+        raise ValueError("give exactly one of zip_bytes (a direct upload) or s3_code=(bucket, key)")
+    if s3_code is not None:
+        bucket, key = s3_code
+        if not bucket or not key:
+            raise ValueError(f"s3_code must be (bucket, key) with both non-empty, got {s3_code!r}")
+        return {"S3Bucket": bucket, "S3Key": key}
+    _check_zip(zip_bytes, handler)
+    return {"ZipFile": bytes(zip_bytes or b"")}
+
+
+def _one_region(lambda_client: Any, logs_client: Any, apigw_client: Any) -> str:
+    """``lambda_client``'s region, which the other clients must share."""
+    region = _region_of(lambda_client)
+    for client_field, client in (("logs_client", logs_client), ("apigw_client", apigw_client)):
+        if client is not None and _region_of(client) != region:
+            raise ValueError(
+                f"{client_field} is in region {_region_of(client)!r} but lambda_client is in "
+                f"{region!r}; create all clients with the same region_name"
+            )
+    return region
+
+
+def _role_retry_delays(role_retry_delays_s: Sequence[float]) -> tuple[float, ...]:
+    delays = tuple(role_retry_delays_s)
+    if any(isinstance(d, bool) or not isinstance(d, int | float) or not d >= 0 for d in delays):
+        raise ValueError(f"role_retry_delays_s must be seconds >= 0, got {delays!r}")
+    return tuple(float(d) for d in delays)
+
+
+def _create_or_update_function(
+    config: FunctionConfig,
+    code: dict[str, Any],
+    role_arn: str,
+    lambda_client: Any,
+    waits: _Waits,
+) -> tuple[bool, dict[str, Any]]:
+    """Create the function, or update one that exists (or was created meanwhile); whether it
+    was created, and its configuration once active."""
+    name = config.function_name
+    existing = _call_or_none("lambda:GetFunction", lambda_client.get_function, FunctionName=name)
+    created = False
+    if existing is None:
+        try:
+            _create_function(config, code, role_arn, lambda_client, waits)
+            created = True
+        except ClientError as exc:
+            if _code(exc) != "ResourceConflictException":
+                raise
+    if created:
+        _wait(lambda_client, ("function_active_v2", "function_active"), name, waits)
+    else:
+        _update_function(config, code, role_arn, lambda_client, waits)
+    function = _call("lambda:GetFunction", lambda_client.get_function, FunctionName=name)
+    configuration: dict[str, Any] = function["Configuration"]
+    return created, configuration
+
+
+def _ensure_front_door(
+    config: FunctionConfig,
+    function_arn: str,
+    lambda_client: Any,
+    apigw_client: Any,
+    source_arn_prefix: str,
+) -> str | None:
+    """The configured front door's URL (``None`` for none), after removing the other kinds."""
+    name = config.function_name
+    endpoint_url: str | None = None
+    if config.front_door == "function-url":
+        endpoint_url = _ensure_function_url(config, lambda_client)
+    else:
+        _remove_function_url(name, lambda_client)
+    if config.front_door == "http-api":
+        endpoint_url = _ensure_http_api(
+            config, function_arn, apigw_client, lambda_client, source_arn_prefix
+        )
+    elif apigw_client is not None:
+        _remove_http_apis(name, apigw_client)
+    return endpoint_url
+
+
 def deploy(
     config: FunctionConfig,
     zip_bytes: bytes | None = None,
@@ -691,32 +776,14 @@ def deploy(
     """
     if not isinstance(config, FunctionConfig):
         raise TypeError(f"config must be a FunctionConfig, got {type(config).__name__}")
-    if (zip_bytes is None) == (s3_code is None):
-        raise ValueError("give exactly one of zip_bytes (a direct upload) or s3_code=(bucket, key)")
-    code: dict[str, Any]
-    if s3_code is not None:
-        bucket, key = s3_code
-        if not bucket or not key:
-            raise ValueError(f"s3_code must be (bucket, key) with both non-empty, got {s3_code!r}")
-        code = {"S3Bucket": bucket, "S3Key": key}
-    else:
-        _check_zip(zip_bytes, config.handler)
-        code = {"ZipFile": bytes(zip_bytes or b"")}
+    code = _code_source(zip_bytes, s3_code, config.handler)
     if config.front_door == "http-api" and apigw_client is None:
         raise ValueError("front_door='http-api' needs apigw_client (a boto3 'apigatewayv2' client)")
     _int_in(waiter_delay_s, "waiter_delay_s", 1, 300, unit="seconds")
     _int_in(waiter_max_attempts, "waiter_max_attempts", 1, 10_000, unit="attempts")
-    region = _region_of(lambda_client)
-    for client_field, client in (("logs_client", logs_client), ("apigw_client", apigw_client)):
-        if client is not None and _region_of(client) != region:
-            raise ValueError(
-                f"{client_field} is in region {_region_of(client)!r} but lambda_client is in "
-                f"{region!r}; create all clients with the same region_name"
-            )
-    delays = tuple(role_retry_delays_s)
-    if any(isinstance(d, bool) or not isinstance(d, int | float) or not d >= 0 for d in delays):
-        raise ValueError(f"role_retry_delays_s must be seconds >= 0, got {delays!r}")
-    waits = _Waits(sleep, tuple(float(d) for d in delays), waiter_delay_s, waiter_max_attempts)
+    region = _one_region(lambda_client, logs_client, apigw_client)
+    delays = _role_retry_delays(role_retry_delays_s)
+    waits = _Waits(sleep, delays, waiter_delay_s, waiter_max_attempts)
 
     identity = _call("sts:GetCallerIdentity", sts_client.get_caller_identity)
     account_id = str(identity["Account"])
@@ -725,37 +792,17 @@ def deploy(
     role_arn = _ensure_role(config, policy, iam_client)
     _ensure_log_group(config, logs_client)
 
-    name = config.function_name
-    existing = _call_or_none("lambda:GetFunction", lambda_client.get_function, FunctionName=name)
-    created = False
-    if existing is None:
-        try:
-            _create_function(config, code, role_arn, lambda_client, waits)
-            created = True
-        except ClientError as exc:
-            if _code(exc) != "ResourceConflictException":
-                raise
-    if created:
-        _wait(lambda_client, ("function_active_v2", "function_active"), name, waits)
-    else:
-        _update_function(config, code, role_arn, lambda_client, waits)
-    function = _call("lambda:GetFunction", lambda_client.get_function, FunctionName=name)
-    configuration = function["Configuration"]
+    created, configuration = _create_or_update_function(
+        config, code, role_arn, lambda_client, waits
+    )
     function_arn = str(configuration["FunctionArn"])
-
-    endpoint_url: str | None = None
-    if config.front_door == "function-url":
-        endpoint_url = _ensure_function_url(config, lambda_client)
-    else:
-        _remove_function_url(name, lambda_client)
-    if config.front_door == "http-api":
-        source_arn_prefix = f"arn:{partition}:execute-api:{region}:{account_id}"
-        endpoint_url = _ensure_http_api(
-            config, function_arn, apigw_client, lambda_client, source_arn_prefix
-        )
-    elif apigw_client is not None:
-        _remove_http_apis(name, apigw_client)
-
+    endpoint_url = _ensure_front_door(
+        config,
+        function_arn,
+        lambda_client,
+        apigw_client,
+        source_arn_prefix=f"arn:{partition}:execute-api:{region}:{account_id}",
+    )
     return DeployResult(
         function_arn=function_arn,
         role_arn=role_arn,

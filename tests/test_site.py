@@ -431,9 +431,7 @@ def test_search_finds_a_glossary_term_in_the_glossary_and_the_lessons(
     assert pages & {Path(lesson.file).with_suffix(".html").name for lesson in COURSE.lessons}
 
 
-def test_screenshots_of_the_home_page_and_a_lesson_page(
-    browser: Any, base_url: str, tour: Tour
-) -> None:
+def test_screenshots_of_the_home_page_and_a_lesson_page(browser: Any, base_url: str) -> None:
     """For a reviewer: the home page, and the first lesson with a plot (its top and that plot)."""
     lesson = next(lesson for lesson in COURSE.lessons if _image_outputs(lesson))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

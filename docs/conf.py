@@ -6,6 +6,12 @@ with its committed outputs) and runs Sphinx with this folder as its configuratio
 may load from another host: the theme's assets are bundled, there is no MathJax (``$`` is money
 in these lessons, not math) and no widget JavaScript, and ``tests/test_site.py`` fails on any
 request a page makes beyond 127.0.0.1.
+
+Why these tools: Sphinx with myst-nb is what Jupyter Book 1 builds on, renders notebooks with
+their stored outputs (execution off) and builds with no network; Jupyter Book 2 / MyST fetch
+their site template at build time unless it is provided locally, and MkDocs itself has had no
+release since 2024-08. furo is a maintained, widely used theme whose CSS, JavaScript and icons
+ship in its wheel and which uses the system's fonts (no font host).
 """
 
 project = "Run ML for Pennies"

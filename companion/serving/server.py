@@ -72,6 +72,7 @@ import traceback
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO, cast
 
@@ -318,10 +319,11 @@ class _MetricsMiddleware:
 
 
 class _Unavailable(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **headers: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.headers = headers
 
 
 def _request_id(request: Request) -> str:
@@ -360,6 +362,213 @@ def _error(status: int, code: str, message: str, request_id: str, **headers: str
     return JSONResponse(body, status, headers={"X-Request-ID": request_id, **headers})
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """What a failed prediction answers (``status``, ``code``, ``message``, ``headers``) and
+    what its log line adds (``details``)."""
+
+    status: int
+    code: str
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def _failure(exc: Exception, request_id: str) -> _Failure:
+    """The answer to an exception raised while predicting: the client's mistakes and the 503s
+    in words; anything else a 500 that quotes the request id and keeps the cause for the log."""
+    if isinstance(exc, RequestError):
+        return _Failure(exc.status, exc.code, exc.message)
+    if isinstance(exc, _Unavailable):
+        return _Failure(503, exc.code, exc.message, exc.headers)
+    if isinstance(exc, ShuttingDownError):
+        return _Failure(
+            503,
+            "shutting_down",
+            "this server is shutting down; retry (another replica will answer)",
+            {"Retry-After": "1"},
+        )
+    # Never leak internals to the client; log them.
+    return _Failure(
+        500,
+        "internal_error",
+        f"the service could not answer this request; retry, and quote request id {request_id} if it persists",
+        details={"error_type": type(exc).__name__, "error_detail": str(exc),
+                 "traceback": "".join(traceback.format_exception(exc))},
+    )  # fmt: skip
+
+
+class _Endpoints:
+    """One app's settings and run-time state, with one method per endpoint, error handler and
+    the lifespan."""
+
+    def __init__(
+        self,
+        predictor_factory: Callable[[], Predictor],
+        metrics: ServerMetrics,
+        *,
+        limits: Limits,
+        model_version: str,
+        batching: BatchingConfig | None,
+        load_in_background: bool,
+        log_stream: TextIO | None,
+        clock: Callable[[], float],
+        body_timeout_s: float,
+        max_concurrent_requests: int,
+    ) -> None:
+        self.metrics = metrics
+        self.limits = limits
+        self.model_version = model_version
+        self.load_in_background = load_in_background
+        self.log_stream = log_stream
+        self.clock = clock
+        self.body_timeout_s = body_timeout_s
+        self.max_concurrent_requests = max_concurrent_requests
+        self.in_progress = 0
+        self.state = ServerState(
+            predictor_factory, metrics, batching=batching, log=self.log, clock=clock
+        )
+
+    def log(self, record: Mapping[str, Any]) -> None:
+        stream = self.log_stream or sys.stderr
+        stream.write(json.dumps(record, default=str) + "\n")
+        stream.flush()
+
+    async def healthz(self, request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    async def readyz(self, request: Request) -> Response:
+        status = self.state.status
+        if status == "ready":
+            return JSONResponse({"status": "ready", "model_version": self.model_version})
+        if status == "failed":  # the cause is in the log, not in a public response
+            return JSONResponse({"status": "failed", "error": "model_load_failed"}, 503)
+        return JSONResponse({"status": status}, 503)
+
+    async def metrics_endpoint(self, request: Request) -> Response:
+        return Response(self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def predict(self, request: Request) -> Response:
+        limit = self.max_concurrent_requests
+        if self.in_progress >= limit:
+            request_id = _request_id(request)
+            self.log(
+                {
+                    "level": "INFO",
+                    "request_id": request_id,
+                    "status": 503,
+                    "error_code": "overloaded",
+                }
+            )
+            return _error(503, "overloaded", f"more than {limit} requests are in "
+                          "progress; retry shortly", request_id, **{"Retry-After": "1"})  # fmt: skip
+        self.in_progress += 1
+        try:
+            return await self._predict(request)
+        finally:
+            self.in_progress -= 1
+
+    async def _predict(self, request: Request) -> Response:
+        start = self.clock()
+        request_id = _request_id(request)
+        record: dict[str, Any] = {}
+        try:
+            result = await self._infer(request, request_id, record)
+        except ClientDisconnect:  # the client left mid-body: its fault, and nobody to answer
+            self.log({"level": "INFO", "request_id": request_id, "status": 499,
+                      "error_code": "client_disconnected",
+                      "duration_ms": round((self.clock() - start) * 1000, 3)})  # fmt: skip
+            return Response(status_code=499)
+        except Exception as exc:
+            return self._failed(_failure(exc, request_id), request_id, start, record)
+        return self._answered(result, request_id, start, record)
+
+    async def _infer(
+        self, request: Request, request_id: str, record: dict[str, Any]
+    ) -> InferenceResult:
+        """Read and parse the request (its size goes into ``record``), then predict, unless
+        the model is not ready."""
+        body = await _read_body(request, self.limits, self.body_timeout_s)
+        texts = parse_predict_request(body, self.limits)
+        record.update(texts=len(texts), characters=sum(len(t) for t in texts))
+        if self.state.status == "loading":
+            raise _Unavailable(
+                "model_loading", "the model is still loading; retry shortly", **{"Retry-After": "1"}
+            )
+        if self.state.status == "failed":
+            raise _Unavailable("model_unavailable",
+                               f"the model is unavailable; quote request id {request_id} when you report it")  # fmt: skip
+        return await self.state.infer_before_deadline(texts)
+
+    def _answered(
+        self, result: InferenceResult, request_id: str, start: float, record: dict[str, Any]
+    ) -> Response:
+        total_ms = (self.clock() - start) * 1000
+        timings = {
+            "queue": round(result.queue_s * 1000, 3),
+            "inference": round(result.inference_s * 1000, 3),
+            "total": round(total_ms, 3),
+        }
+        model_version = self.model_version
+        payload = {
+            "predictions": [
+                {"label": p.label, "score": round(float(p.score), 6)} for p in result.predictions
+            ],
+            "model_version": model_version,
+            "request_id": request_id,
+            "timings_ms": timings,
+        }
+        self.log({"level": "INFO", "request_id": request_id, "status": 200,
+                  "duration_ms": timings["total"], "model_version": model_version, **record,
+                  "queue_ms": timings["queue"], "inference_ms": timings["inference"],
+                  "batch_texts": result.batch_texts})  # fmt: skip
+        return JSONResponse(payload, headers={"X-Request-ID": request_id})
+
+    def _failed(
+        self, failure: _Failure, request_id: str, start: float, record: dict[str, Any]
+    ) -> Response:
+        status, code = failure.status, failure.code
+        self.log({"level": "ERROR" if status >= 500 else "INFO", "request_id": request_id,
+                  "status": status, "duration_ms": round((self.clock() - start) * 1000, 3),
+                  "model_version": self.model_version, "error_code": code, **record,
+                  **failure.details})  # fmt: skip
+        return _error(status, code, failure.message, request_id, **failure.headers)
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        request_id = _request_id(request)
+        path, method = _clip(request.url.path), _clip(request.method)
+        if exc.status_code == 404:
+            code = "not_found"
+            message = f"no endpoint at {path}; use POST /predict, GET /healthz, /readyz or /metrics"
+        elif exc.status_code == 405:
+            code = "method_not_allowed"
+            allowed = (exc.headers or {}).get("Allow", "")
+            message = f"{path} takes {allowed or 'another method'}, not {method}"
+        else:
+            code, message = "http_error", str(exc.detail)
+        return _error(exc.status_code, code, message, request_id, **(exc.headers or {}))
+
+    async def unhandled(self, request: Request, exc: Exception) -> Response:
+        request_id = _request_id(request)
+        self.log({"level": "ERROR", "request_id": request_id, "status": 500,
+                  "path": request.url.path, "error_code": "internal_error",
+                  "error_type": type(exc).__name__, "error_detail": str(exc),
+                  "traceback": "".join(traceback.format_exception(exc))})  # fmt: skip
+        return _error(500, "internal_error",
+                      f"the service could not answer this request; quote request id {request_id}",
+                      request_id)  # fmt: skip
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        await self.state.start(background=self.load_in_background)
+        try:
+            yield
+        finally:
+            self.state.begin_shutdown(0.0)  # already drained by the server: nothing may wait now
+            await self.state.stop()
+
+
 def create_app(
     predictor_factory: Callable[[], Predictor],
     *,
@@ -392,153 +601,31 @@ def create_app(
         raise ValueError(
             f"body_timeout_s must be a number of seconds in (0, 3600], got {body_timeout_s!r}"
         )
-    in_progress = 0
     metrics = ServerMetrics(registry)
-
-    def log(record: Mapping[str, Any]) -> None:
-        stream = log_stream or sys.stderr
-        stream.write(json.dumps(record, default=str) + "\n")
-        stream.flush()
-
-    state = ServerState(predictor_factory, metrics, batching=batching, log=log, clock=clock)
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "alive"})
-
-    async def readyz(request: Request) -> Response:
-        if state.status == "ready":
-            return JSONResponse({"status": "ready", "model_version": model_version})
-        if state.status == "failed":  # the cause is in the log, not in a public response
-            return JSONResponse({"status": "failed", "error": "model_load_failed"}, 503)
-        return JSONResponse({"status": state.status}, 503)
-
-    async def metrics_endpoint(request: Request) -> Response:
-        return Response(metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-    async def predict(request: Request) -> Response:
-        nonlocal in_progress
-        if in_progress >= max_concurrent_requests:
-            request_id = _request_id(request)
-            log(
-                {
-                    "level": "INFO",
-                    "request_id": request_id,
-                    "status": 503,
-                    "error_code": "overloaded",
-                }
-            )
-            return _error(503, "overloaded", f"more than {max_concurrent_requests} requests are in "
-                          "progress; retry shortly", request_id, **{"Retry-After": "1"})  # fmt: skip
-        in_progress += 1
-        try:
-            return await _predict(request)
-        finally:
-            in_progress -= 1
-
-    async def _predict(request: Request) -> Response:
-        start = clock()
-        request_id = _request_id(request)
-        record: dict[str, Any] = {}
-        headers: dict[str, str] = {}
-        try:
-            body = await _read_body(request, limits, body_timeout_s)
-            texts = parse_predict_request(body, limits)
-            record.update(texts=len(texts), characters=sum(len(t) for t in texts))
-            if state.status == "loading":
-                headers["Retry-After"] = "1"
-                raise _Unavailable("model_loading", "the model is still loading; retry shortly")
-            if state.status == "failed":
-                raise _Unavailable("model_unavailable",
-                                   f"the model is unavailable; quote request id {request_id} when you report it")  # fmt: skip
-            result = await state.infer_before_deadline(texts)
-        except ClientDisconnect:  # the client left mid-body: its fault, and nobody to answer
-            log({"level": "INFO", "request_id": request_id, "status": 499,
-                 "error_code": "client_disconnected", "duration_ms": round((clock() - start) * 1000, 3)})  # fmt: skip
-            return Response(status_code=499)
-        except RequestError as error:
-            status, code, message = error.status, error.code, error.message
-        except _Unavailable as error:
-            status, code, message = 503, error.code, error.message
-        except ShuttingDownError:
-            status, code = 503, "shutting_down"
-            message = "this server is shutting down; retry (another replica will answer)"
-            headers["Retry-After"] = "1"
-        except Exception as exc:  # never leak internals to the client; log them
-            status, code = 500, "internal_error"
-            message = f"the service could not answer this request; retry, and quote request id {request_id} if it persists"
-            record.update(error_type=type(exc).__name__, error_detail=str(exc),
-                          traceback="".join(traceback.format_exception(exc)))  # fmt: skip
-        else:
-            total_ms = (clock() - start) * 1000
-            timings = {
-                "queue": round(result.queue_s * 1000, 3),
-                "inference": round(result.inference_s * 1000, 3),
-                "total": round(total_ms, 3),
-            }
-            payload = {
-                "predictions": [
-                    {"label": p.label, "score": round(float(p.score), 6)}
-                    for p in result.predictions
-                ],
-                "model_version": model_version,
-                "request_id": request_id,
-                "timings_ms": timings,
-            }
-            log({"level": "INFO", "request_id": request_id, "status": 200,
-                 "duration_ms": timings["total"], "model_version": model_version, **record,
-                 "queue_ms": timings["queue"], "inference_ms": timings["inference"],
-                 "batch_texts": result.batch_texts})  # fmt: skip
-            return JSONResponse(payload, headers={"X-Request-ID": request_id})
-        log({"level": "ERROR" if status >= 500 else "INFO", "request_id": request_id,
-             "status": status, "duration_ms": round((clock() - start) * 1000, 3),
-             "model_version": model_version, "error_code": code, **record})  # fmt: skip
-        return _error(status, code, message, request_id, **headers)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        request_id = _request_id(request)
-        path, method = _clip(request.url.path), _clip(request.method)
-        if exc.status_code == 404:
-            code = "not_found"
-            message = f"no endpoint at {path}; use POST /predict, GET /healthz, /readyz or /metrics"
-        elif exc.status_code == 405:
-            code = "method_not_allowed"
-            allowed = (exc.headers or {}).get("Allow", "")
-            message = f"{path} takes {allowed or 'another method'}, not {method}"
-        else:
-            code, message = "http_error", str(exc.detail)
-        return _error(exc.status_code, code, message, request_id, **(exc.headers or {}))
-
-    async def unhandled(request: Request, exc: Exception) -> Response:
-        request_id = _request_id(request)
-        log({"level": "ERROR", "request_id": request_id, "status": 500, "path": request.url.path,
-             "error_code": "internal_error", "error_type": type(exc).__name__,
-             "error_detail": str(exc), "traceback": "".join(traceback.format_exception(exc))})  # fmt: skip
-        return _error(500, "internal_error",
-                      f"the service could not answer this request; quote request id {request_id}",
-                      request_id)  # fmt: skip
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await state.start(background=load_in_background)
-        try:
-            yield
-        finally:
-            state.begin_shutdown(0.0)  # already drained by the server: nothing may wait now
-            await state.stop()
-
+    endpoints = _Endpoints(
+        predictor_factory,
+        metrics,
+        limits=limits,
+        model_version=model_version,
+        batching=batching,
+        load_in_background=load_in_background,
+        log_stream=log_stream,
+        clock=clock,
+        body_timeout_s=body_timeout_s,
+        max_concurrent_requests=max_concurrent_requests,
+    )
     app = Starlette(
         routes=[
-            Route("/predict", predict, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/predict", endpoints.predict, methods=["POST"]),
+            Route("/healthz", endpoints.healthz, methods=["GET"]),
+            Route("/readyz", endpoints.readyz, methods=["GET"]),
+            Route("/metrics", endpoints.metrics_endpoint, methods=["GET"]),
         ],
         middleware=[Middleware(_MetricsMiddleware, metrics=metrics, clock=clock)],
-        exception_handlers={HTTPException: http_error, Exception: unhandled},
-        lifespan=lifespan,
+        exception_handlers={HTTPException: endpoints.http_error, Exception: endpoints.unhandled},
+        lifespan=endpoints.lifespan,
     )
-    app.state.server = state
+    app.state.server = endpoints.state
     app.state.metrics = metrics
     app.state.limits = limits
     app.state.model_version = model_version

@@ -66,88 +66,97 @@ def signed(value: float | None) -> str:
     return "" if value is None else f"{value:+.2f}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--calls", type=int, default=20_000, help="calls per case per repeat")
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    calls, repeats = args.calls, args.repeats
+Case = tuple[str, Callable[[], int]]  # (kind: router, part or floor; a timer of N calls in ns)
 
-    experiment = Experiment("lesson-05-int8-vs-fp32")
-    noop = NoOp()
-    repeat_ids = [f"user-{i:07d}" for i in range(1_000)]  # a small, hot population
-    hits_ids = [repeat_ids[i % len(repeat_ids)] for i in range(calls)]
-    hits_router = ABRouter(experiment, {"control": noop, "candidate": noop})
-    miss_router = ABRouter(experiment, {"control": noop, "candidate": noop})
-    anonymous_router = ABRouter(experiment, {"control": noop, "candidate": noop})
-    metrics = VariantMetrics("candidate")
-    # Every "new user" id is used once in the whole run (warm-up included): always a cache miss.
-    fresh = iter(f"user-{i:07d}" for i in range(1_000_000, 1_000_000 + (repeats + 1) * 2 * calls))
 
-    def new_ids() -> list[str]:
-        return [next(fresh) for _ in range(calls)]
+class _Timers:
+    """One timer per case: each runs ``calls`` calls and returns the nanoseconds they took,
+    with only local names inside the timed loop."""
 
-    def time_route_hits() -> int:
-        route, ids = hits_router.route, hits_ids
+    def __init__(self, calls: int, repeats: int) -> None:
+        self.calls = calls
+        self.experiment = Experiment("lesson-05-int8-vs-fp32")
+        self.noop = NoOp()
+        repeat_ids = [f"user-{i:07d}" for i in range(1_000)]  # a small, hot population
+        self.hits_ids = [repeat_ids[i % len(repeat_ids)] for i in range(calls)]
+        noop = self.noop
+        self.hits_router = ABRouter(self.experiment, {"control": noop, "candidate": noop})
+        self.miss_router = ABRouter(self.experiment, {"control": noop, "candidate": noop})
+        self.anonymous_router = ABRouter(self.experiment, {"control": noop, "candidate": noop})
+        self.metrics = VariantMetrics("candidate")
+        # Every "new user" id is used once in the whole run (warm-up included): always a miss.
+        first = 1_000_000
+        self.fresh = iter(f"user-{i:07d}" for i in range(first, first + (repeats + 1) * 2 * calls))
+
+    def cases(self) -> dict[str, Case]:
+        return {
+            "route, repeat users (cache hit)": ("router", self.time_route_hits),
+            "route, new users (cache miss: hash)": ("router", self.time_route_misses),
+            "route, anonymous users (random draw)": ("router", self.time_route_anonymous),
+            "assign() alone, new users": ("part", self.time_assign),
+            "VariantMetrics.record alone": ("part", self.time_record),
+            "no-op predictor call (floor)": ("floor", self.time_predictor),
+            "empty loop (floor)": ("floor", self.time_empty_loop),
+        }
+
+    def new_ids(self) -> list[str]:
+        return [next(self.fresh) for _ in range(self.calls)]
+
+    def time_route_hits(self) -> int:
+        route, ids = self.hits_router.route, self.hits_ids
         start = time.perf_counter_ns()
         for user_id in ids:
             route(user_id, TEXTS)
         return time.perf_counter_ns() - start
 
-    def time_route_misses() -> int:
-        route, ids = miss_router.route, new_ids()
+    def time_route_misses(self) -> int:
+        route, ids = self.miss_router.route, self.new_ids()
         start = time.perf_counter_ns()
         for user_id in ids:
             route(user_id, TEXTS)
         return time.perf_counter_ns() - start
 
-    def time_route_anonymous() -> int:
-        route, ids = anonymous_router.route, [None] * calls
+    def time_route_anonymous(self) -> int:
+        route, ids = self.anonymous_router.route, [None] * self.calls
         start = time.perf_counter_ns()
         for user_id in ids:
             route(user_id, TEXTS)
         return time.perf_counter_ns() - start
 
-    def time_assign() -> int:
-        ids = new_ids()
+    def time_assign(self) -> int:
+        experiment, ids = self.experiment, self.new_ids()
         start = time.perf_counter_ns()
         for user_id in ids:
             assign(experiment, user_id)
         return time.perf_counter_ns() - start
 
-    def time_record() -> int:
-        record, latencies = metrics.record, [1.5] * calls
+    def time_record(self) -> int:
+        record, latencies = self.metrics.record, [1.5] * self.calls
         start = time.perf_counter_ns()
         for latency in latencies:
             record(latency, False)
         return time.perf_counter_ns() - start
 
-    def time_predictor() -> int:
-        predict, ids = noop.predict, hits_ids
+    def time_predictor(self) -> int:
+        predict, ids = self.noop.predict, self.hits_ids
         start = time.perf_counter_ns()
         for _ in ids:
             predict(TEXTS)
         return time.perf_counter_ns() - start
 
-    def time_empty_loop() -> int:
-        ids = hits_ids
+    def time_empty_loop(self) -> int:
+        ids = self.hits_ids
         start = time.perf_counter_ns()
         for _ in ids:
             pass
         return time.perf_counter_ns() - start
 
-    cases: dict[str, tuple[str, Callable[[], int]]] = {
-        "route, repeat users (cache hit)": ("router", time_route_hits),
-        "route, new users (cache miss: hash)": ("router", time_route_misses),
-        "route, anonymous users (random draw)": ("router", time_route_anonymous),
-        "assign() alone, new users": ("part", time_assign),
-        "VariantMetrics.record alone": ("part", time_record),
-        "no-op predictor call (floor)": ("floor", time_predictor),
-        "empty loop (floor)": ("floor", time_empty_loop),
-    }
+
+def measure(
+    cases: dict[str, Case], calls: int, repeats: int
+) -> tuple[dict[str, list[float]], float, float]:
+    """µs per call of every case in every repeat, the cases interleaved (rotated order) after a
+    warm-up; and the 1-minute load average before and after."""
     names = list(cases)
     for name in names:  # warm-up: fills the hit router's cache, grows the metrics buffer
         cases[name][1]()
@@ -158,11 +167,17 @@ def main() -> int:
         for name in order:
             samples[name].append(cases[name][1]() / calls / 1000)  # µs per call
     load_after = os.getloadavg()[0]
+    return samples, load_before, load_after
 
+
+def summarize(
+    cases: dict[str, Case], samples: dict[str, list[float]], calls: int, repeats: int
+) -> list[dict[str, Any]]:
+    """One row per case: median, min and max µs per call, the router's cost over the bare
+    predictor call, and whether it is under the target."""
     floor = statistics.median(samples["no-op predictor call (floor)"])
     rows = []
-    for name in names:
-        kind = cases[name][0]
+    for name, (kind, _) in cases.items():
         median = statistics.median(samples[name])
         rows.append(
             {
@@ -177,10 +192,16 @@ def main() -> int:
                 "repeats": repeats,
             }
         )
+    return rows
+
+
+def report(
+    rows: list[dict[str, Any]], calls: int, repeats: int, load_before: float, load_after: float
+) -> list[str]:
+    """The Markdown table and its paragraph."""
     by = {r["case"]: r for r in rows}
-    route_rows = [r for r in rows if r["kind"] == "router"]
     verdict = {True: "yes", False: "**no**", None: "–"}
-    lines = [
+    return [
         f"## A/B router overhead per request ({calls:,} calls × {repeats} interleaved repeats, median)",
         "",
         "| case | µs per call (median) | min – max | over the bare predictor call | under 10 µs |",
@@ -200,12 +221,32 @@ def main() -> int:
         f"before, {load_after:.2f} after, on {os.cpu_count()} cores; "
         f"{platform.python_implementation()} {platform.python_version()}.",
     ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--calls", type=int, default=20_000, help="calls per case per repeat")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    calls, repeats = args.calls, args.repeats
+
+    timers = _Timers(calls, repeats)
+    cases = timers.cases()
+    samples, load_before, load_after = measure(cases, calls, repeats)
+    rows = summarize(cases, samples, calls, repeats)
+    lines = report(rows, calls, repeats, load_before, load_after)
     print("\n".join(lines))
     save_results(
         args.output,
         {
             "target_us": TARGET_US,
-            "experiment": {"key": experiment.key, "hash_version": experiment.hash_version},
+            "experiment": {
+                "key": timers.experiment.key,
+                "hash_version": timers.experiment.hash_version,
+            },
             "cases": rows,
             "samples_us": samples,
             "load_average_1min": {"before": load_before, "after": load_after},
@@ -213,6 +254,7 @@ def main() -> int:
         machine(),
     )
     args.output.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    route_rows = [r for r in rows if r["kind"] == "router"]
     return 0 if all(r["median_us"] < TARGET_US for r in route_rows) else 1
 
 

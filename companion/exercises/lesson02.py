@@ -30,168 +30,7 @@ def _benchmark() -> dict[str, Any]:
     return data
 
 
-# --- q1: which runtime and which length cap, for a tighter target? -------------------------------
-
-Q1_INSTANCE = "c7i.2xlarge"
-Q1_TARGET_MS = 75.0
-
-
-def _q1(
-    by: str = "p95_ms", all_workers: bool = True, longest: bool = True, variant: str | None = None
-) -> float:
-    """USD per 1M predictions at full load for the longest cap some runtime serves within the
-    target, with the runtime that serves it fastest (the wrong turns are the keyword arguments)."""
-    import pandas as pd
-
-    results = pd.DataFrame(_benchmark()["runtimes"])
-    results = results.assign(p95_ms=results[by])  # judge by another percentile (a mistake)
-    instance = default_catalog().instance(Q1_INSTANCE)
-    threads = int(_benchmark()["threads"])
-    vcpus = instance.vcpus if all_workers else threads  # one worker only (a mistake)
-    speeds = speeds_at_target(results, Q1_TARGET_MS, vcpus, threads)
-    served = speeds[speeds["meets_target"]]
-    cap = served["sequence_length"].max() if longest else served["sequence_length"].min()
-    at_cap = served[served["sequence_length"] == cap]
-    if variant is not None:
-        at_cap = at_cap[at_cap["variant"] == variant]
-    rps = float(at_cap["requests_per_s"].max())
-    return cost_per_million_predictions(instance.price_per_hour, rps)
-
-
-def _q1_solution() -> str:
-    import pandas as pd
-
-    results = pd.DataFrame(_benchmark()["runtimes"])
-    instance = default_catalog().instance(Q1_INSTANCE)
-    speeds = speeds_at_target(results, Q1_TARGET_MS, instance.vcpus, int(_benchmark()["threads"]))
-    at_64 = speeds[(speeds["sequence_length"] == 64) & speeds["meets_target"]]
-    rps = float(at_64["requests_per_s"].max())
-    int8_128 = results.query(
-        "variant == 'onnxruntime-int8' and batch_size == 1 and sequence_length == 128"
-    )
-    p95_128 = float(int8_128["p95_ms"].iloc[0])
-    return (
-        f"Run `speeds_at_target(runtimes, {Q1_TARGET_MS:g}, 8, 2)`: it keeps, for every runtime "
-        "and length, the batch sizes whose p95 is under the target. At 128 tokens no runtime "
-        f"makes it (int8's p95 is {p95_128:.0f} ms; its p50 would pass, but the target is a p95), so "
-        "the longest cap that works is 64 tokens. There both ONNX runtimes qualify, and int8 "
-        f"serves the most: {rps:.1f} req/s per instance (four 2-thread workers). At full load "
-        f"that is `cost_per_million_predictions({instance.price_per_hour}, {rps:.1f})` = "
-        f"${_q1():.3f} per million. The 16-token cap would be cheaper still, but it throws away "
-        "more of every review than the target requires: the latency target decides the cap, "
-        "and the cap decides the price."
-    )
-
-
-q1 = NumericExercise(
-    name="q1",
-    question=(
-        f"The team tightens the target to a p95 of {Q1_TARGET_MS:g} ms and wants to keep as much "
-        "of each review as possible: texts are truncated at a cap of 16, 64 or 128 tokens (the "
-        f"lengths in `runtimes`). On a {Q1_INSTANCE} running 2-thread workers, pick the longest "
-        "cap that some runtime serves within the target, and the runtime that serves it "
-        "cheapest. What does a million predictions cost with your choice at full load (USD)?"
-    ),
-    hint_text=(
-        "`speeds_at_target(runtimes, 75, c7i.vcpus, committed['threads'])` marks which runtime "
-        "meets the target at each length; take the longest such length, then its fastest runtime, "
-        "and price that with `cost_per_million_predictions`."
-    ),
-    solution_text=_q1_solution,
-    expected=_q1,
-    unit="USD per 1M predictions",
-    rel_tol=0.005,
-    mistakes=(
-        Mistake(
-            lambda: _q1(by="p50_ms"),
-            "that cap passes on the p50, not the p95: the slowest request in 20 still takes longer "
-            "than 75 ms at 128 tokens, so 128 is not an option.",
-        ),
-        Mistake(
-            lambda: _q1(all_workers=False),
-            "that is one 2-thread worker's speed; an 8-vCPU instance runs four of them side by "
-            "side, so it serves four times as many requests for the same hourly price.",
-        ),
-        Mistake(
-            lambda: _q1(longest=False),
-            "that is the cheapest cap, 16 tokens, but it truncates more of every review than the "
-            "target forces you to: take the longest cap that still meets 75 ms.",
-        ),
-        Mistake(
-            lambda: _q1(variant="onnxruntime-fp32"),
-            "fp32 ONNX meets the target at that cap too, but int8 serves more requests per "
-            "second there, so it costs less per prediction.",
-        ),
-    ),
-    success=(
-        "the latency target chose the cap and the runtime; the price followed. Truncating texts "
-        "is a product decision, so put it in front of whoever owns the product."
-    ),
-    design=True,
-)
-
-# --- q2: requests/s per instance at the latency target ---------------------------------------------
-
-
-def _example_results() -> Any:
-    import pandas as pd
-
-    rows = [(1, 62.0, 66.0), (2, 88.0, 97.0), (4, 95.0, 120.0)]  # batch, p50, p95 (ms)
-    return pd.DataFrame(
-        [
-            {"variant": "onnxruntime-int8", "batch_size": b, "sequence_length": 128,
-             "p50_ms": p50, "p95_ms": p95, "mean_ms": p50, "sequences_per_s": b * 1000 / p50}
-            for b, p50, p95 in rows
-        ]
-    )  # fmt: skip
-
-
-EXAMPLE_RESULTS = _example_results()
-
-
-def _q2(target_ms: float = 100.0, vcpus: int = 8, by: str = "p95_ms") -> float:
-    results = EXAMPLE_RESULTS.assign(p95_ms=EXAMPLE_RESULTS[by])
-    return instance_speed_at_target(
-        results, "onnxruntime-int8", 128, target_ms, vcpus, 2
-    ).requests_per_second
-
-
-q2 = NumericExercise(
-    name="q2",
-    question=(
-        "`ex.EXAMPLE_RESULTS` is a benchmark table measured with 2 threads. How many requests/s "
-        "can one 8-vCPU instance serve with p95 under 100 ms, running 2-thread workers side by side?"
-    ),
-    hint_text=(
-        "Keep the batch sizes whose p95 is under the target, take the best throughput among "
-        "them, and multiply by the number of workers (vCPUs / threads per worker)."
-    ),
-    solution_text=lambda: (
-        "Batch 4 has the highest throughput, but its p95 (120 ms) misses the target, so it is "
-        "out; of the batch sizes left, batch 2 serves the most (2 texts per 88 ms, 22.7 "
-        "sequences/s per worker). Eight vCPUs hold four 2-thread workers, so the instance serves "
-        f"{_q2():.1f} req/s. In code: `instance_speed_at_target(ex.EXAMPLE_RESULTS, "
-        "'onnxruntime-int8', 128, 100, vcpus=8, threads_per_worker=2).requests_per_second`. "
-        "(This p95 is the batch's compute time; a server that waits to fill a batch adds that "
-        "wait on top.)"
-    ),
-    expected=_q2,
-    unit="requests/s",
-    rel_tol=0.01,
-    mistakes=(
-        Mistake(
-            lambda: _q2(by="p50_ms"),
-            "batch 4 misses the target: judge it by p95 (120 ms), not p50.",
-        ),
-        Mistake(
-            lambda: _q2(vcpus=2),
-            "that is one worker; an 8-vCPU instance runs four 2-thread workers.",
-        ),
-    ),
-    success="batch 2 is the largest batch that keeps p95 under 100 ms.",
-)
-
-# --- q3: pad a batch to its longest text ----------------------------------------------------------
+# --- q1: pad a batch to its longest text ----------------------------------------------------------
 
 
 def _pad(
@@ -203,8 +42,8 @@ def _pad(
     return ids, masks
 
 
-q3 = FunctionExercise(
-    name="q3",
+q1 = FunctionExercise(
+    name="q1",
     question=(
         "Write `pad_to_longest(token_lists, pad_id=0)` that returns `(input_ids, attention_mask)`: "
         "every list padded with `pad_id` to the longest list's length, and a mask with 1 for real "
@@ -234,20 +73,20 @@ q3 = FunctionExercise(
     success="this is what the serving predictor's tokenizer does for every batch.",
 )
 
-# --- q4: more small workers or fewer big ones? -----------------------------------------------------
+# --- q2: more small workers or fewer big ones? -----------------------------------------------------
 
-Q4_INSTANCE = "c7i.2xlarge"
-Q4_TARGET_MS = 125.0
+Q2_INSTANCE = "c7i.2xlarge"
+Q2_TARGET_MS = 125.0
 
 
-def _q4(
+def _q2(
     threads: int | None = None, vcpus: int | None = None, workers_per_vcpu_pair: bool = False
 ) -> float:
     """Requests/s of the best worker layout (or of the layout the keyword arguments force)."""
     import pandas as pd
 
     sweep = pd.DataFrame(_benchmark()["threads_sweep"]).assign(variant="int8")
-    instance_vcpus = default_catalog().instance(Q4_INSTANCE).vcpus
+    instance_vcpus = default_catalog().instance(Q2_INSTANCE).vcpus
     best = 0.0
     for t in sorted(sweep["threads"].unique()):
         if threads is not None and t != threads:
@@ -256,59 +95,59 @@ def _q4(
         cores = vcpus if vcpus is not None else instance_vcpus
         per_worker = 2 if workers_per_vcpu_pair else int(t)  # a mistake: always 2 vCPUs a worker
         try:
-            speed = instance_speed_at_target(rows, "int8", 128, Q4_TARGET_MS, cores, per_worker)
+            speed = instance_speed_at_target(rows, "int8", 128, Q2_TARGET_MS, cores, per_worker)
         except ValueError:  # this layout misses the target
             continue
         best = max(best, speed.requests_per_second)
     return best
 
 
-def _q4_solution() -> str:
+def _q2_solution() -> str:
     import pandas as pd
 
     sweep = pd.DataFrame(_benchmark()["threads_sweep"]).set_index("threads")
     one, two = sweep.loc[1], sweep.loc[2]
     return (
-        f"Both layouts meet a {Q4_TARGET_MS:g} ms p95 (1 thread: {one['p95_ms']:.0f} ms, 2 "
+        f"Both layouts meet a {Q2_TARGET_MS:g} ms p95 (1 thread: {one['p95_ms']:.0f} ms, 2 "
         f"threads: {two['p95_ms']:.0f} ms), so throughput decides. Two threads make one request "
         f"{one['p50_ms'] / two['p50_ms']:.2f}x faster, not 2x: some of the work does not split "
         f"across threads. Eight 1-thread workers serve 8 × {one['sequences_per_s']:.2f} = "
-        f"{_q4():.1f} req/s; four 2-thread workers serve 4 × {two['sequences_per_s']:.2f} = "
-        f"{_q4(threads=2):.1f} req/s. So: more, smaller workers, as long as the latency target "
+        f"{_q2():.1f} req/s; four 2-thread workers serve 4 × {two['sequences_per_s']:.2f} = "
+        f"{_q2(threads=2):.1f} req/s. So: more, smaller workers, as long as the latency target "
         "allows it (at 100 ms only the 2-thread layout qualifies). This assumes eight workers "
         "running at once each go as fast as one measured alone; confirm it with a load test "
         "on the instance itself."
     )
 
 
-q4 = NumericExercise(
-    name="q4",
+q2 = NumericExercise(
+    name="q2",
     question=(
         "`committed['threads_sweep']` measured the int8 model at 128 tokens with 1 and with 2 "
-        f"threads. Suppose the target were relaxed to a p95 of {Q4_TARGET_MS:g} ms. On a "
-        f"{Q4_INSTANCE} (8 vCPUs), would you run eight 1-thread workers or four 2-thread workers? "
+        f"threads. Suppose the target were relaxed to a p95 of {Q2_TARGET_MS:g} ms. On a "
+        f"{Q2_INSTANCE} (8 vCPUs), would you run eight 1-thread workers or four 2-thread workers? "
         "Give the requests/s the better layout serves (`sequences_per_s` × workers)."
     ),
     hint_text=(
         "Check each layout's p95 against the target first, then compare throughput: a worker's "
         "`sequences_per_s` times the number of workers that fit in 8 vCPUs."
     ),
-    solution_text=_q4_solution,
-    expected=_q4,
+    solution_text=_q2_solution,
+    expected=_q2,
     unit="requests/s",
     rel_tol=0.01,
     mistakes=(
         Mistake(
-            lambda: _q4(threads=2),
+            lambda: _q2(threads=2),
             "that is the four 2-thread workers. Two threads are not twice as fast as one, so "
             "eight 1-thread workers serve more, and at this target their p95 is good enough.",
         ),
         Mistake(
-            lambda: _q4(threads=1, vcpus=1),
+            lambda: _q2(threads=1, vcpus=1),
             "that is a single 1-thread worker; the instance has 8 vCPUs, room for eight of them.",
         ),
         Mistake(
-            lambda: _q4(threads=1, workers_per_vcpu_pair=True),
+            lambda: _q2(threads=1, workers_per_vcpu_pair=True),
             "that runs four 1-thread workers and leaves half the vCPUs idle: with one thread "
             "each, eight workers fit.",
         ),
@@ -316,6 +155,167 @@ q4 = NumericExercise(
     success=(
         "splitting the CPU into more, single-threaded workers buys throughput, and the latency "
         "target says how far you can go."
+    ),
+    design=True,
+)
+
+# --- q3: requests/s per instance at the latency target ---------------------------------------------
+
+
+def _example_results() -> Any:
+    import pandas as pd
+
+    rows = [(1, 62.0, 66.0), (2, 88.0, 97.0), (4, 95.0, 120.0)]  # batch, p50, p95 (ms)
+    return pd.DataFrame(
+        [
+            {"variant": "onnxruntime-int8", "batch_size": b, "sequence_length": 128,
+             "p50_ms": p50, "p95_ms": p95, "mean_ms": p50, "sequences_per_s": b * 1000 / p50}
+            for b, p50, p95 in rows
+        ]
+    )  # fmt: skip
+
+
+EXAMPLE_RESULTS = _example_results()
+
+
+def _q3(target_ms: float = 100.0, vcpus: int = 8, by: str = "p95_ms") -> float:
+    results = EXAMPLE_RESULTS.assign(p95_ms=EXAMPLE_RESULTS[by])
+    return instance_speed_at_target(
+        results, "onnxruntime-int8", 128, target_ms, vcpus, 2
+    ).requests_per_second
+
+
+q3 = NumericExercise(
+    name="q3",
+    question=(
+        "`ex.EXAMPLE_RESULTS` is a benchmark table measured with 2 threads. How many requests/s "
+        "can one 8-vCPU instance serve with p95 under 100 ms, running 2-thread workers side by side?"
+    ),
+    hint_text=(
+        "Keep the batch sizes whose p95 is under the target, take the best throughput among "
+        "them, and multiply by the number of workers (vCPUs / threads per worker)."
+    ),
+    solution_text=lambda: (
+        "Batch 4 has the highest throughput, but its p95 (120 ms) misses the target, so it is "
+        "out; of the batch sizes left, batch 2 serves the most (2 texts per 88 ms, 22.7 "
+        "sequences/s per worker). Eight vCPUs hold four 2-thread workers, so the instance serves "
+        f"{_q3():.1f} req/s. In code: `instance_speed_at_target(ex.EXAMPLE_RESULTS, "
+        "'onnxruntime-int8', 128, 100, vcpus=8, threads_per_worker=2).requests_per_second`. "
+        "(This p95 is the batch's compute time; a server that waits to fill a batch adds that "
+        "wait on top.)"
+    ),
+    expected=_q3,
+    unit="requests/s",
+    rel_tol=0.01,
+    mistakes=(
+        Mistake(
+            lambda: _q3(by="p50_ms"),
+            "batch 4 misses the target: judge it by p95 (120 ms), not p50.",
+        ),
+        Mistake(
+            lambda: _q3(vcpus=2),
+            "that is one worker; an 8-vCPU instance runs four 2-thread workers.",
+        ),
+    ),
+    success="batch 2 is the largest batch that keeps p95 under 100 ms.",
+)
+
+# --- q4: which runtime and which length cap, for a tighter target? -------------------------------
+
+Q4_INSTANCE = "c7i.2xlarge"
+Q4_TARGET_MS = 75.0
+
+
+def _q4(
+    by: str = "p95_ms", all_workers: bool = True, longest: bool = True, variant: str | None = None
+) -> float:
+    """USD per 1M predictions at full load for the longest cap some runtime serves within the
+    target, with the runtime that serves it fastest (the wrong turns are the keyword arguments)."""
+    import pandas as pd
+
+    results = pd.DataFrame(_benchmark()["runtimes"])
+    results = results.assign(p95_ms=results[by])  # judge by another percentile (a mistake)
+    instance = default_catalog().instance(Q4_INSTANCE)
+    threads = int(_benchmark()["threads"])
+    vcpus = instance.vcpus if all_workers else threads  # one worker only (a mistake)
+    speeds = speeds_at_target(results, Q4_TARGET_MS, vcpus, threads)
+    served = speeds[speeds["meets_target"]]
+    cap = served["sequence_length"].max() if longest else served["sequence_length"].min()
+    at_cap = served[served["sequence_length"] == cap]
+    if variant is not None:
+        at_cap = at_cap[at_cap["variant"] == variant]
+    rps = float(at_cap["requests_per_s"].max())
+    return cost_per_million_predictions(instance.price_per_hour, rps)
+
+
+def _q4_solution() -> str:
+    import pandas as pd
+
+    results = pd.DataFrame(_benchmark()["runtimes"])
+    instance = default_catalog().instance(Q4_INSTANCE)
+    speeds = speeds_at_target(results, Q4_TARGET_MS, instance.vcpus, int(_benchmark()["threads"]))
+    at_64 = speeds[(speeds["sequence_length"] == 64) & speeds["meets_target"]]
+    rps = float(at_64["requests_per_s"].max())
+    int8_128 = results.query(
+        "variant == 'onnxruntime-int8' and batch_size == 1 and sequence_length == 128"
+    )
+    p95_128 = float(int8_128["p95_ms"].iloc[0])
+    return (
+        f"Run `speeds_at_target(runtimes, {Q4_TARGET_MS:g}, 8, 2)`: it keeps, for every runtime "
+        "and length, the batch sizes whose p95 is under the target. At 128 tokens no runtime "
+        f"makes it (int8's p95 is {p95_128:.0f} ms; its p50 would pass, but the target is a p95), so "
+        "the longest cap that works is 64 tokens. There both ONNX runtimes qualify, and int8 "
+        f"serves the most: {rps:.1f} req/s per instance (four 2-thread workers). At full load "
+        f"that is `cost_per_million_predictions({instance.price_per_hour}, {rps:.1f})` = "
+        f"${_q4():.3f} per million. The 16-token cap would be cheaper still, but it throws away "
+        "more of every review than the target requires: the latency target decides the cap, "
+        "and the cap decides the price."
+    )
+
+
+q4 = NumericExercise(
+    name="q4",
+    question=(
+        f"The team tightens the target to a p95 of {Q4_TARGET_MS:g} ms and wants to keep as much "
+        "of each review as possible: texts are truncated at a cap of 16, 64 or 128 tokens (the "
+        f"lengths in `runtimes`). On a {Q4_INSTANCE} running 2-thread workers, pick the longest "
+        "cap that some runtime serves within the target, and the runtime that serves it "
+        "cheapest. What does a million predictions cost with your choice at full load (USD)?"
+    ),
+    hint_text=(
+        "`speeds_at_target(runtimes, 75, c7i.vcpus, committed['threads'])` marks which runtime "
+        "meets the target at each length; take the longest such length, then its fastest runtime, "
+        "and price that with `cost_per_million_predictions`."
+    ),
+    solution_text=_q4_solution,
+    expected=_q4,
+    unit="USD per 1M predictions",
+    rel_tol=0.005,
+    mistakes=(
+        Mistake(
+            lambda: _q4(by="p50_ms"),
+            "that cap passes on the p50, not the p95: the slowest request in 20 still takes longer "
+            "than 75 ms at 128 tokens, so 128 is not an option.",
+        ),
+        Mistake(
+            lambda: _q4(all_workers=False),
+            "that is one 2-thread worker's speed; an 8-vCPU instance runs four of them side by "
+            "side, so it serves four times as many requests for the same hourly price.",
+        ),
+        Mistake(
+            lambda: _q4(longest=False),
+            "that is the cheapest cap, 16 tokens, but it truncates more of every review than the "
+            "target forces you to: take the longest cap that still meets 75 ms.",
+        ),
+        Mistake(
+            lambda: _q4(variant="onnxruntime-fp32"),
+            "fp32 ONNX meets the target at that cap too, but int8 serves more requests per "
+            "second there, so it costs less per prediction.",
+        ),
+    ),
+    success=(
+        "the latency target chose the cap and the runtime; the price followed. Truncating texts "
+        "is a product decision, so put it in front of whoever owns the product."
     ),
     design=True,
 )

@@ -43,7 +43,7 @@ test: lint
 	@cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
 	export COMPANION_CACHE="$$cache/companion" HF_HOME="$$cache/huggingface" HF_HUB_OFFLINE=1 && \
 	echo "empty caches for this run: $$cache" && \
-	$(BIN)/python -m pytest tests && \
+	$(BIN)/python -m pytest --durations=25 tests && \
 	scripts/without_network $(BIN)/python -m pytest $(NBVAL) lessons
 
 lessons: setup

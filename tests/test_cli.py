@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 def _subparser(name: str) -> argparse.ArgumentParser:
     parser = build_parser()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return sub.choices[name]
+    chosen = sub.choices[name]
+    assert isinstance(chosen, argparse.ArgumentParser)
+    return chosen
 
 
 def test_cost_prints_every_strategy(capsys):

@@ -17,6 +17,7 @@ import pytest
 
 from companion.costs import (
     HOURS_PER_MONTH,
+    CostCurve,
     CostEstimate,
     LineItem,
     TrafficProfile,
@@ -39,7 +40,7 @@ from companion.costs import (
     spot_cost,
     throughput_from_latency,
 )
-from companion.pricing import default_catalog
+from companion.pricing import InstancePrice, PriceCatalog, default_catalog
 from companion.scenario import day_night_traffic, scenario_traffic
 
 LAMBDA_PRICING_PAGE = "https://aws.amazon.com/lambda/pricing/"
@@ -504,7 +505,7 @@ def test_bad_traffic_shapes(kwargs):
 # ---------------------------------------------------------------------------------------------
 
 
-def _c5():
+def _c5() -> InstancePrice:
     return default_catalog().instance("c5.2xlarge")
 
 
@@ -593,7 +594,7 @@ def test_invalid_input_names_field_and_range(call, fragments):
 # ---------------------------------------------------------------------------------------------
 
 
-def _lambda_curve(catalog, gateway: str | None = "http"):
+def _lambda_curve(catalog: PriceCatalog, gateway: str | None = "http") -> CostCurve:
     return serverless_curve(
         scenario_traffic(),
         catalog.lambda_price("arm64"),
@@ -711,15 +712,16 @@ def test_plot_cost_curves_draws_one_line_per_curve(catalog):
         capacity_fleet_curve(catalog.instance("c7i.2xlarge"), scenario_traffic(), 100.0),
     ]
     ax = plot_cost_curves(curves, 1e4, 1e8, mark_daily_requests=5e6)
+    figure = ax.get_figure(root=True)
+    assert figure is not None
     try:
         assert isinstance(ax, matplotlib.axes.Axes)
-        labelled = [
-            line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
-        ]
+        labels = [str(line.get_label()) for line in ax.get_lines()]
+        labelled = [label for label in labels if not label.startswith("_")]
         assert labelled == [c.label for c in curves]
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     finally:
-        plt.close(ax.figure)
+        plt.close(figure)
 
 
 # ---------------------------------------------------------------------------------------------

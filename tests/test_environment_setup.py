@@ -72,7 +72,7 @@ def test_a_missing_torch_comes_from_the_cpu_index_without_a_gpu(
 ) -> None:
     real = environment._version
     _pretend_missing(monkeypatch, "torch")
-    monkeypatch.setattr(environment.shutil, "which", lambda name: None)  # no nvidia-smi
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # no nvidia-smi
     calls: list[list[str]] = []
 
     def pip(arguments: list[str]) -> None:
@@ -103,7 +103,7 @@ def test_a_local_build_suffix_satisfies_the_range(monkeypatch: pytest.MonkeyPatc
 def test_a_failed_install_is_one_line_that_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
     _pretend_missing(monkeypatch, "onnxruntime")
     failed = subprocess.CompletedProcess([], 1, "", "ERROR: No matching distribution found\n")
-    monkeypatch.setattr(environment.subprocess, "run", lambda *a, **k: failed)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: failed)
     with pytest.raises(SetupError) as caught:
         prepare_lesson("optimize")
     rendered = caught.value._render_traceback_()

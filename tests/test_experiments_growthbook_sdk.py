@@ -73,7 +73,7 @@ def test_the_variant_equals_the_sdks_for_every_shape(weights: list[float], cover
     theirs = growthbook.getBucketRanges(len(weights), coverage, weights)
     assert len(ours) == len(theirs)
     for (start, end), (their_start, their_end) in zip(ours, theirs, strict=True):
-        assert (start, end) == (pytest.approx(their_start), pytest.approx(their_end))
+        assert (start, end) == pytest.approx((their_start, their_end))
     for text in IDS[:20_000]:
         n = growthbook_hash("exp", text, 2)
         assert n is not None

@@ -32,7 +32,7 @@ class Labeler:
 
 
 class Broken:
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: BaseException) -> None:
         self.error = error
 
     def predict(self, texts: Sequence[str]) -> list[str]:
@@ -106,7 +106,7 @@ def test_keyboard_interrupt_is_not_counted_as_a_model_error() -> None:
     router = ABRouter(
         EXPERIMENT,
         {"control": Broken(KeyboardInterrupt()), "candidate": Broken(KeyboardInterrupt())},
-    )  # type: ignore[arg-type]
+    )
     with pytest.raises(KeyboardInterrupt):
         router.route("user-1", ["text"])
     assert sum(router.metrics.counts().values()) == 0

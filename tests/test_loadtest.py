@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -180,13 +181,13 @@ def test_a_real_ladder_against_a_real_server_on_loopback(tiny: object) -> None:
     assert result.sustained_rps == max(s.achieved_rps for s in result.steps)
 
 
-def test_a_server_that_cannot_start_is_a_load_test_error(tmp_path: object) -> None:
+def test_a_server_that_cannot_start_is_a_load_test_error(tmp_path: Path) -> None:
     from companion.loadtest import ServerProcess
 
     with (
         pytest.raises(LoadTestError, match="exited with code 2"),
         ServerProcess(tmp_path, ready_timeout_s=30),
-    ):  # type: ignore[arg-type]
+    ):
         pass
 
 

@@ -207,7 +207,9 @@ def test_billing_period_is_year_and_month() -> None:
 
 
 def test_crossed_rules_compare_actual_and_projected_cost_with_greater_than() -> None:
-    keys = lambda rules: [rule.key for rule in rules]  # noqa: E731
+    def keys(rules: list[AlertRule]) -> list[str]:
+        return [rule.key for rule in rules]
+
     assert crossed_rules(CONFIG, 0.0, 0.0) == []  # an empty account never alerts
     assert keys(crossed_rules(CONFIG, 50.0, 90.0)) == []  # exactly 50 % is not above it
     assert keys(crossed_rules(CONFIG, 50.01, 90.0)) == ["ACTUAL:50"]

@@ -490,5 +490,7 @@ def test_the_invoke_permission_lets_only_this_rule_invoke_the_function(aws: Aws)
 
 
 def test_default_thresholds_are_the_alert_defaults() -> None:
-    rules = ensure_budget.__kwdefaults__["thresholds"]
+    defaults = ensure_budget.__kwdefaults__
+    assert defaults is not None
+    rules = defaults["thresholds"]
     assert rules == DEFAULT_RULES

@@ -344,11 +344,13 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch, aws_credentials: None) -> list[s
     monkeypatch.setenv("ALERT_TOPIC_NAME", TOPIC)
     monkeypatch.setenv("AWS_REGION", REGION)
     calls: list[str] = []
-    real = check_module.make_clients
+    real = make_clients
 
     def make(*args: Any, **kwargs: Any) -> MonitoringClients:
         clients = real(*args, **kwargs)
-        answer_forecast(clients.ce, check_module.utc_today(), 30.0)
+        # The check's own binding of utc_today, which a test may have patched.
+        today = check_module.utc_today()  # type: ignore[attr-defined]
+        answer_forecast(clients.ce, today, 30.0)
         record_calls(clients, calls)
         return clients
 

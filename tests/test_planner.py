@@ -297,9 +297,9 @@ def test_sensitivity_swings_each_input_around_the_plans_base() -> None:
     assert prices["low_usd"] == pytest.approx(0.8 * base.monthly_cost_usd)
     assert prices["high_usd"] == pytest.approx(1.2 * base.monthly_cost_usd)
     traffic = rows["traffic (requests/day) ±50%"]
-    assert traffic["low_usd"] <= base.monthly_cost_usd <= traffic["high_usd"]
+    assert float(traffic["low_usd"]) <= base.monthly_cost_usd <= float(traffic["high_usd"])
     spot = rows["spot interruptions 0 to 2× the assumption"]
-    assert spot["low_usd"] <= base.monthly_cost_usd <= spot["high_usd"]
+    assert float(spot["low_usd"]) <= base.monthly_cost_usd <= float(spot["high_usd"])
 
 
 def test_a_swing_that_loses_the_target_ranks_widest_and_is_nan() -> None:

@@ -16,7 +16,11 @@ import pytest
 
 from companion.pricing.catalog import (
     KNOWN_PROVIDERS,
+    GatewayPrice,
+    InstancePrice,
+    PlatformPrice,
     PriceCatalog,
+    ServerlessPrice,
     default_catalog,
     load_catalog,
     parse_catalog,
@@ -232,7 +236,12 @@ def test_a_bad_commitment_entry_is_named(change: dict[str, object], message: str
 
 
 def test_every_shipped_price_is_in_usd(catalog: PriceCatalog) -> None:
-    priced = [*catalog.instances, *catalog.serverless, *catalog.gateways, *catalog.platform]
+    priced: list[InstancePrice | ServerlessPrice | GatewayPrice | PlatformPrice] = [
+        *catalog.instances,
+        *catalog.serverless,
+        *catalog.gateways,
+        *catalog.platform,
+    ]
     assert {entry.currency for entry in priced} == {"USD"}
 
 

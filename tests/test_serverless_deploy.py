@@ -106,7 +106,7 @@ class RoleNotReadyLambda(Recording):
         if self.failures > 0:
             self.failures -= 1
             answer = {"Error": {"Code": "InvalidParameterValueException", "Message": self.message}}
-            raise ClientError(answer, "CreateFunction")  # type: ignore[arg-type]
+            raise ClientError(answer, "CreateFunction")
         return self._client.create_function(**kwargs)
 
 
@@ -121,7 +121,9 @@ class Aws:
     sts: Any
     sleeps: list[float] = field(default_factory=list)
 
-    def deploy(self, cfg: FunctionConfig, zip_bytes: bytes = ZIP, **kwargs: Any) -> DeployResult:
+    def deploy(
+        self, cfg: FunctionConfig, zip_bytes: bytes | None = ZIP, **kwargs: Any
+    ) -> DeployResult:
         clients: dict[str, Any] = {
             "lambda_client": self.lambda_,
             "iam_client": self.iam,

@@ -175,7 +175,9 @@ def test_each_allotment_is_summarised_by_its_trimmed_mean():
     one = [100, 101, 102, 103, 104, 105, 106, 107, 108, 900]
     model = DurationModel({2.0: [60.0, 60.0, 60.0], 1.0: one})
     assert model.duration_at(1769) == pytest.approx(104.5)
-    assert model.points[0] == (1.0, pytest.approx(104.5))  # fewest vCPUs first
+    first_vcpus, first_ms = model.points[0]
+    assert first_vcpus == 1.0  # fewest vCPUs first
+    assert first_ms == pytest.approx(104.5)
 
 
 def test_model_below_smallest_measurement_is_cpu_bound_from_the_smallest():

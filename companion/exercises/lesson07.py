@@ -101,81 +101,10 @@ q1 = NumericExercise(
     design=True,
 )
 
-# --- q2: twice the original's promise ------------------------------------------------------------
+# --- q2: what spot saves, and what it gives up ---------------------------------------------------
 
 q2 = NumericExercise(
     name="q2",
-    question=(
-        "Section 3 priced the original's 10M requests a day. What does the cheapest design that "
-        "meets the target cost per month at 20M requests a day?"
-    ),
-    hint_text="The same search as section 3, with `scenario_traffic(20_000_000)` and no budget limit.",
-    solution_text=lambda: (
-        "Run the same search at the new volume and keep the cheapest design that meets the "
-        "target: `plan(Requirements(scenario_traffic(20e6), monthly_budget_usd=1e9))`, then the "
-        f"first design with `meets_slo`. It is {_cheapest_design(2e7).name}, at "
-        f"${_cheapest(2e7):,.2f}/month. It is not twice the 10M bill "
-        f"(2 × ${_cheapest(1e7):,.2f}): costs move in whole instances, fixed platform charges "
-        "weigh less as traffic grows, and the cheapest kind of design can change with the "
-        "volume, so price the volume itself instead of scaling another one."
-    ),
-    expected=lambda: _cheapest(2e7),
-    unit="USD per month",
-    rel_tol=1e-4,
-    mistakes=(
-        Mistake(
-            lambda: 2 * _cheapest(1e7),
-            "you doubled the 10M cost: fleets grow in whole instances and keep a minimum, so "
-            "cost is a staircase, not a straight line. Price 20M itself.",
-        ),
-        Mistake(
-            lambda: _cheapest(2e7, "fleet"),
-            "that is the cheapest on-demand fleet; spot over an on-demand base is cheaper.",
-        ),
-    ),
-)
-
-# --- q3: what 99.9 % allows -----------------------------------------------------------------------
-
-
-def _downtime_minutes(availability: float = 0.999, hours: float = HOURS_PER_MONTH) -> float:
-    return (1 - availability) * hours * 60
-
-
-q3 = NumericExercise(
-    name="q3",
-    question=(
-        "The design must reach 99.9% uptime over a month. How many minutes of downtime a month "
-        "does that allow (use the course's 730-hour month, 365 × 24 / 12)?"
-    ),
-    hint_text="Downtime = (1 − availability) × hours in the month × 60.",
-    solution_text=lambda: (
-        f"(1 − 0.999) × 730 × 60 = {_downtime_minutes():.1f} minutes: one slow rollout or one "
-        "HPA morning ramp (lesson 04) can spend a good part of it."
-    ),
-    expected=_downtime_minutes,
-    unit="minutes",
-    rel_tol=1e-3,
-    mistakes=(
-        Mistake(
-            lambda: _downtime_minutes(hours=30 * 24),
-            "that is a 30-day month; the question uses 730 hours (365 × 24 / 12).",
-        ),
-        Mistake(
-            lambda: _downtime_minutes(0.99),
-            "that is 99% (two nines): ten times the downtime of 99.9%.",
-        ),
-        Mistake(
-            lambda: _downtime_minutes() / 60,
-            "that is hours, not minutes.",
-        ),
-    ),
-)
-
-# --- q4: what spot saves, and what it gives up ---------------------------------------------------
-
-q4 = NumericExercise(
-    name="q4",
     question=(
         "At the scenario's traffic, how many USD a month does the cheapest design that meets the "
         "p95 target save against the cheapest on-demand fleet that meets it?"
@@ -206,6 +135,77 @@ q4 = NumericExercise(
         Mistake(
             lambda: _cheapest(),
             "that is the cheapest design's cost, not the saving.",
+        ),
+    ),
+)
+
+# --- q3: twice the original's promise ------------------------------------------------------------
+
+q3 = NumericExercise(
+    name="q3",
+    question=(
+        "Section 3 priced the original's 10M requests a day. What does the cheapest design that "
+        "meets the target cost per month at 20M requests a day?"
+    ),
+    hint_text="The same search as section 3, with `scenario_traffic(20_000_000)` and no budget limit.",
+    solution_text=lambda: (
+        "Run the same search at the new volume and keep the cheapest design that meets the "
+        "target: `plan(Requirements(scenario_traffic(20e6), monthly_budget_usd=1e9))`, then the "
+        f"first design with `meets_slo`. It is {_cheapest_design(2e7).name}, at "
+        f"${_cheapest(2e7):,.2f}/month. It is not twice the 10M bill "
+        f"(2 × ${_cheapest(1e7):,.2f}): costs move in whole instances, fixed platform charges "
+        "weigh less as traffic grows, and the cheapest kind of design can change with the "
+        "volume, so price the volume itself instead of scaling another one."
+    ),
+    expected=lambda: _cheapest(2e7),
+    unit="USD per month",
+    rel_tol=1e-4,
+    mistakes=(
+        Mistake(
+            lambda: 2 * _cheapest(1e7),
+            "you doubled the 10M cost: fleets grow in whole instances and keep a minimum, so "
+            "cost is a staircase, not a straight line. Price 20M itself.",
+        ),
+        Mistake(
+            lambda: _cheapest(2e7, "fleet"),
+            "that is the cheapest on-demand fleet; spot over an on-demand base is cheaper.",
+        ),
+    ),
+)
+
+# --- q4: what 99.9 % allows -----------------------------------------------------------------------
+
+
+def _downtime_minutes(availability: float = 0.999, hours: float = HOURS_PER_MONTH) -> float:
+    return (1 - availability) * hours * 60
+
+
+q4 = NumericExercise(
+    name="q4",
+    question=(
+        "The design must reach 99.9% uptime over a month. How many minutes of downtime a month "
+        "does that allow (use the course's 730-hour month, 365 × 24 / 12)?"
+    ),
+    hint_text="Downtime = (1 − availability) × hours in the month × 60.",
+    solution_text=lambda: (
+        f"(1 − 0.999) × 730 × 60 = {_downtime_minutes():.1f} minutes: one slow rollout or one "
+        "HPA morning ramp (lesson 04) can spend a good part of it."
+    ),
+    expected=_downtime_minutes,
+    unit="minutes",
+    rel_tol=1e-3,
+    mistakes=(
+        Mistake(
+            lambda: _downtime_minutes(hours=30 * 24),
+            "that is a 30-day month; the question uses 730 hours (365 × 24 / 12).",
+        ),
+        Mistake(
+            lambda: _downtime_minutes(0.99),
+            "that is 99% (two nines): ten times the downtime of 99.9%.",
+        ),
+        Mistake(
+            lambda: _downtime_minutes() / 60,
+            "that is hours, not minutes.",
         ),
     ),
 )

@@ -143,24 +143,7 @@ def test_lessons_end_with_at_least_three_unfinished_exercises(number: str) -> No
             assert len(_exercise_checks(name)) >= 2, f"{name}: a part asks at least two exercises"
 
 
-def _whole_lesson_not_yet_split(name: str) -> bool:
-    """Lessons 01-07 are being split into parts (issue 13); until each is, its whole notebook
-    may still ask more than one sitting. Lesson 00 stays whole and is held to the limit."""
-    return name[2] == "_" and lesson_number(name) != "00"
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                _whole_lesson_not_yet_split(name), reason="not yet split into parts", strict=False
-            ),
-        )
-        for name in LESSON_FILES
-    ],
-)
+@pytest.mark.parametrize("name", LESSON_FILES)
 def test_every_notebook_reads_in_one_sitting(name: str) -> None:
     """By study_time's estimate (words at 200 a minute, code lines at 6 s, 5 minutes per
     exercise): a lesson longer than one sitting is split into parts that keep its number."""

@@ -18,12 +18,14 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from companion.serverless.packaging import (
+from companion.serverless.limits import (
     BYTES_PER_MB,
     CONTAINER_IMAGE_LIMIT_BYTES,
-    LAMBDA_PYTHON_VERSIONS,
     UNZIPPED_LIMIT_BYTES,
     ZIP_DIRECT_UPLOAD_LIMIT_BYTES,
+)
+from companion.serverless.packaging import (
+    LAMBDA_PYTHON_VERSIONS,
     Artifact,
     PackageSize,
     PackagingError,

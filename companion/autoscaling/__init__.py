@@ -9,8 +9,10 @@ from .behavior import (
     DEFAULT_SCALE_DOWN,
     DEFAULT_SCALE_UP,
     HPABehavior,
+    PolicyType,
     ScalingPolicy,
     ScalingRules,
+    SelectPolicy,
 )
 from .exceptions import AutoscalingError, BehaviorError, SimulationInputError
 
@@ -55,9 +57,11 @@ __all__ = [
     "HPABehavior",
     "HPAConfig",
     "HPAController",
+    "PolicyType",
     "ReplicaModel",
     "ScalingPolicy",
     "ScalingRules",
+    "SelectPolicy",
     "SimulationInputError",
     "SimulationResult",
     "SyncDecision",

@@ -19,7 +19,6 @@ from ..scenario import BLACK_FRIDAY_RPS, DAY_RPS, NIGHT_RPS
 from .exceptions import SimulationInputError
 
 __all__ = [
-    "SECONDS_PER_DAY",
     "black_friday_series",
     "day_night_series",
     "hours",

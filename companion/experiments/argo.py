@@ -79,7 +79,6 @@ __all__ = [
     "ARGO_ROLLOUTS_VERSION",
     "DEFAULT_PROMETHEUS_ADDRESS",
     "ArgoValidationError",
-    "argo_crd_schema",
     "exact_replicas",
     "to_argo_rollout",
     "validate_argo_rollout",

@@ -51,8 +51,6 @@ from companion import _checks
 from .exceptions import AssignmentError
 
 __all__ = [
-    "FNV_OFFSET_BASIS",
-    "FNV_PRIME",
     "HASH_VERSIONS",
     "Assignment",
     "Experiment",

@@ -33,7 +33,7 @@ from .assignment import Assignment, Experiment, assign
 from .exceptions import RoutingError
 from .metrics import ExperimentMetrics
 
-__all__ = ["ABRouter", "CacheStats", "Predictor", "RoutedResult"]
+__all__ = ["ABRouter", "CacheStats", "RoutedResult"]
 
 
 class Recorder(Protocol):
@@ -41,7 +41,8 @@ class Recorder(Protocol):
 
 
 class Predictor(Protocol):
-    """Anything with ``predict(texts) -> predictions`` (as in :mod:`companion.serverless.app`)."""
+    """Anything with ``predict(texts) -> predictions``: the shape of
+    :class:`companion.serving.Predictor`, written here so the router needs no serving code."""
 
     def predict(self, texts: Sequence[str]) -> Sequence[Any]: ...
 

@@ -20,8 +20,6 @@ from companion.autoscaling.behavior import HPABehavior
 from .exceptions import ManifestConfigError
 
 __all__ = [
-    "RESERVED_ENV_NAMES",
-    "RESERVED_LABEL_KEYS",
     "Autoscaling",
     "DisruptionBudget",
     "Resources",

@@ -16,25 +16,51 @@
 from __future__ import annotations
 
 from .alerts import (
+    ALERT_KINDS,
+    DEFAULT_RULES,
+    DEFAULT_STATE_PARAMETER,
     AlertConfig,
     AlertRule,
     AlertState,
     SentAlert,
+    billing_period,
     crossed_rules,
     format_alert,
     send_alerts,
 )
-from .anomaly import detect_anomalies, top_movers
+from .anomaly import (
+    ANOMALY_COLUMNS,
+    DEFAULT_MIN_INCREASE_USD,
+    DEFAULT_THRESHOLD,
+    MAD_TO_SIGMA,
+    MEAN_AD_TO_SIGMA,
+    MOVER_COLUMNS,
+    detect_anomalies,
+    robust_z,
+    top_movers,
+)
 from .budgets import (
     BudgetResult,
+    daily_schedule_expression,
     ensure_alert_topic,
     ensure_budget,
     ensure_budgets_can_publish,
     ensure_daily_schedule,
     ensure_single_check_at_a_time,
+    schedule_invoke_permission,
 )
-from .check import CheckReport, handler, run_check
+from .check import (
+    ENVIRONMENT_VARIABLES,
+    CheckReport,
+    config_from_environment,
+    handler,
+    run_check,
+)
 from .cost_explorer import (
+    COST_METRICS,
+    DAILY_COLUMNS,
+    GRANULARITIES,
+    SERVICE_COLUMNS,
     CostTotal,
     Forecast,
     MonitoringClients,
@@ -54,9 +80,28 @@ from .exceptions import (
     PermissionDeniedError,
 )
 from .iam import check_function_policy
-from .periods import Period, forecast_period, last_n_days, month_to_date
-from .projection import Projection, project_month_end, run_rate_projection
+from .periods import (
+    Period,
+    complete_days_to_date,
+    days_in_month,
+    first_of_month,
+    first_of_next_month,
+    forecast_period,
+    last_n_days,
+    month_bounds,
+    month_to_date,
+    remaining_days,
+    utc_today,
+)
+from .projection import (
+    PROJECTION_METHODS,
+    Projection,
+    project_month_end,
+    run_rate_projection,
+)
 from .sandbox import (
+    LESSON_SERVICES_USD,
+    LESSON_TODAY,
     AlertInbox,
     SeededMonth,
     answer_budget_subscribers,
@@ -64,11 +109,37 @@ from .sandbox import (
     count_requests,
     describe_check,
     describe_period,
+    lesson_month,
     start_mocked_aws,
 )
-from .seed import as_one_period, inject_cost_results, month_of_costs
+from .seed import (
+    DEFAULT_ACCOUNT_ID,
+    EXAMPLE_SERVICES,
+    as_one_period,
+    inject_cost_results,
+    month_of_costs,
+)
 
 __all__ = [
+    "ALERT_KINDS",
+    "ANOMALY_COLUMNS",
+    "COST_METRICS",
+    "DAILY_COLUMNS",
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_MIN_INCREASE_USD",
+    "DEFAULT_RULES",
+    "DEFAULT_STATE_PARAMETER",
+    "DEFAULT_THRESHOLD",
+    "ENVIRONMENT_VARIABLES",
+    "EXAMPLE_SERVICES",
+    "GRANULARITIES",
+    "LESSON_SERVICES_USD",
+    "LESSON_TODAY",
+    "MAD_TO_SIGMA",
+    "MEAN_AD_TO_SIGMA",
+    "MOVER_COLUMNS",
+    "PROJECTION_METHODS",
+    "SERVICE_COLUMNS",
     "AlertConfig",
     "AlertError",
     "AlertInbox",
@@ -91,11 +162,16 @@ __all__ = [
     "answer_budget_subscribers",
     "answer_cost_forecasts",
     "as_one_period",
+    "billing_period",
     "check_function_policy",
+    "complete_days_to_date",
+    "config_from_environment",
     "cost_by_service",
     "count_requests",
     "crossed_rules",
     "daily_costs",
+    "daily_schedule_expression",
+    "days_in_month",
     "describe_check",
     "describe_period",
     "detect_anomalies",
@@ -104,21 +180,29 @@ __all__ = [
     "ensure_budgets_can_publish",
     "ensure_daily_schedule",
     "ensure_single_check_at_a_time",
+    "first_of_month",
+    "first_of_next_month",
     "forecast_month_end",
     "forecast_period",
     "format_alert",
     "handler",
     "inject_cost_results",
     "last_n_days",
+    "lesson_month",
     "make_clients",
     "monitoring_client_config",
+    "month_bounds",
     "month_of_costs",
     "month_to_date",
     "month_to_date_cost",
     "project_month_end",
+    "remaining_days",
+    "robust_z",
     "run_check",
     "run_rate_projection",
+    "schedule_invoke_permission",
     "send_alerts",
     "start_mocked_aws",
     "top_movers",
+    "utc_today",
 ]

@@ -72,29 +72,16 @@ from .exceptions import (
 
 __all__ = [
     "ALERT_KINDS",
-    "CLAIM_LEASE",
     "DEFAULT_RULES",
     "DEFAULT_STATE_PARAMETER",
-    "MAX_THRESHOLD_PERCENT",
-    "STATE_MAX_BYTES",
-    "SUBJECT_MAX_CHARS",
-    "TOPIC_NAME_MAX_CHARS",
     "AlertConfig",
     "AlertRule",
     "AlertState",
     "SentAlert",
     "billing_period",
-    "check_state_parameter_name",
-    "check_topic_name",
-    "claim_alert",
-    "claim_parameter",
     "crossed_rules",
     "format_alert",
-    "release_claim",
-    "resolve_topic_arn",
     "send_alerts",
-    "top_services",
-    "topic_arn",
 ]
 
 AlertKind = Literal["ACTUAL", "FORECASTED"]

@@ -39,13 +39,7 @@ from .alerts import DEFAULT_RULES, AlertRule, check_topic_name
 from .exceptions import BudgetError, MonitoringConfigError, MonitoringError, aws_call
 
 __all__ = [
-    "BUDGETS_PUBLISH_SID",
-    "MAX_EMAIL_SUBSCRIBERS",
-    "MAX_NOTIFICATIONS",
-    "SCHEDULE_STATEMENT_ID",
-    "SCHEDULE_TARGET_ID",
     "BudgetResult",
-    "budgets_publish_statement",
     "daily_schedule_expression",
     "ensure_alert_topic",
     "ensure_budget",

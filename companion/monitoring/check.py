@@ -73,7 +73,6 @@ __all__ = [
     "config_from_environment",
     "handler",
     "run_check",
-    "topic_arn_from_function_arn",
 ]
 
 ENVIRONMENT_VARIABLES: tuple[str, ...] = ("BUDGET_USD", "ALERT_TOPIC_NAME", "STATE_PARAMETER")

@@ -47,9 +47,7 @@ from .periods import Period, forecast_period, last_n_days, month_to_date
 __all__ = [
     "COST_METRICS",
     "DAILY_COLUMNS",
-    "FORECAST_METRICS",
     "GRANULARITIES",
-    "MAX_PAGES",
     "SERVICE_COLUMNS",
     "CostTotal",
     "Forecast",

@@ -20,15 +20,12 @@ from .. import _aws
 from .._errors import CompanionError
 
 __all__ = [
-    "DENIED_CODES",
-    "THROTTLING_CODES",
     "AlertError",
     "BudgetError",
     "CostQueryError",
     "MonitoringConfigError",
     "MonitoringError",
     "PermissionDeniedError",
-    "error_from_client_error",
 ]
 
 # What AWS's error codes mean is shared plumbing (companion._aws); re-exported here.

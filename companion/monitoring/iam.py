@@ -38,12 +38,7 @@ from .alerts import AlertConfig, check_location, topic_arn
 from .exceptions import MonitoringConfigError
 
 __all__ = [
-    "ACTIONS_WITHOUT_PERMISSION",
-    "CHECK_FUNCTION_ACTIONS",
     "check_function_policy",
-    "iam_action",
-    "policy_actions",
-    "state_parameter_arn",
 ]
 
 # Every action the check's code may call, and the only ones the policy grants.

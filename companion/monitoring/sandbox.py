@@ -54,8 +54,6 @@ if TYPE_CHECKING:
     from .check import CheckReport
 
 __all__ = [
-    "DEFAULT_REGION",
-    "FORECAST_INTERVAL",
     "LESSON_SERVICES_USD",
     "LESSON_TODAY",
     "AlertInbox",

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from ..serving.contract import Limits, Predictor, RequestError, parse_predict_request
 from .limits import PAYLOAD_LIMIT_BYTES
 
-__all__ = ["InferenceApp", "Predictor", "normalize_event"]
+__all__ = ["InferenceApp", "normalize_event"]
 
 
 LAMBDA_PAYLOAD_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES  # a synchronous invocation's request payload

@@ -38,18 +38,9 @@ from .limits import (
 )
 
 __all__ = [
-    "ARCHITECTURES",
     "AUTH_TYPES",
-    "DEFAULT_ROLE_RETRY_DELAYS_S",
-    "ENVIRONMENT_MAX_BYTES",
     "FRONT_DOORS",
-    "FUNCTION_NAME_MAX_CHARS",
     "LOG_RETENTION_DAYS",
-    "MEMORY_MB_RANGE",
-    "PUBLIC_URL_STATEMENT_IDS",
-    "RUNTIMES",
-    "TIMEOUT_S_RANGE",
-    "ZIP_MAX_BYTES",
     "DeployError",
     "DeployResult",
     "FunctionConfig",

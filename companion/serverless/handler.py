@@ -7,7 +7,7 @@ variables:
 - ``MODEL_DIR`` (default: ``model`` next to this file, as packaged) and ``ONNX_FILE``
   (default ``model.int8.onnx``); ``MODEL_VERSION`` (default: the folder and file names);
 - ``ONNX_THREADS`` (default: ONNX Runtime's choice); ``CORS_ALLOW_ORIGIN`` (default ``*``);
-- ``MAX_TEXT_CHARS``, ``MAX_TEXTS``, ``MAX_BODY_BYTES`` (see :class:`~companion.serverless.requests.Limits`).
+- ``MAX_TEXT_CHARS``, ``MAX_TEXTS``, ``MAX_BODY_BYTES`` (see :class:`~companion.serving.Limits`).
 
 If the model cannot load, the function still starts and answers every request with a 500
 whose body names no internals; the cause goes to the log.
@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..serving.contract import Limits
 from .app import InferenceApp
-from .requests import Limits
 
 _INIT_START = time.perf_counter()
 

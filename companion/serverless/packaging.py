@@ -59,12 +59,6 @@ from .limits import (
 )
 
 __all__ = [
-    "BYTES_PER_MB",
-    "CONTAINER_IMAGE_LIMIT_BYTES",
-    "LAMBDA_ARCHITECTURES",
-    "LAMBDA_PYTHON_VERSIONS",
-    "UNZIPPED_LIMIT_BYTES",
-    "ZIP_DIRECT_UPLOAD_LIMIT_BYTES",
     "Artifact",
     "LimitCheck",
     "LimitReport",

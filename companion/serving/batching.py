@@ -34,7 +34,6 @@ __all__ = [
     "InferenceResult",
     "MicroBatcher",
     "ShuttingDownError",
-    "run_on_worker",
 ]
 
 PredictFn = Callable[[list[str]], Sequence[Any]]

@@ -24,7 +24,6 @@ __all__ = [
     "Predictor",
     "RequestError",
     "check_body_size",
-    "json_depth",
     "parse_predict_request",
 ]
 

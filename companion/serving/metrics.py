@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -39,7 +38,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-__all__ = ["CONTENT_TYPE_LATEST", "UNTIMED_PATHS", "ServerMetrics"]
+__all__ = ["ServerMetrics"]
 
 # 1 ms to 2 s (and +Inf): request latencies of a CPU model server.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0)

@@ -4,7 +4,7 @@ Endpoints
 ---------
 ``POST /predict``
     The same request contract as the Lambda function
-    (:func:`companion.serverless.requests.parse_predict_request`: ``{"text": ...}`` or
+    (:func:`companion.serving.parse_predict_request`: ``{"text": ...}`` or
     ``{"texts": [...]}``, the same limits, the same 400/413 codes and messages) and the same
     response shapes: ``{"predictions": [{"label", "score"}], "model_version", "request_id",
     "timings_ms": {"queue", "inference", "total"}}`` or ``{"error": {"code", "message"},
@@ -77,7 +77,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO, cast
 
 import uvicorn
-from prometheus_client import CollectorRegistry
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -94,7 +94,7 @@ from .batching import (
     run_on_worker,
 )
 from .contract import Limits, Predictor, RequestError, check_body_size, parse_predict_request
-from .metrics import CONTENT_TYPE_LATEST, ServerMetrics
+from .metrics import ServerMetrics
 
 __all__ = [
     "ServerState",

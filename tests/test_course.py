@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,11 +32,12 @@ PARTS = {
 }
 
 
-def _notebook(name: str) -> dict:
-    return json.loads((ROOT / "lessons" / name).read_text("utf-8"))
+def _notebook(name: str) -> dict[str, Any]:
+    notebook: dict[str, Any] = json.loads((ROOT / "lessons" / name).read_text("utf-8"))
+    return notebook
 
 
-def _code_cells(name: str) -> list[dict]:
+def _code_cells(name: str) -> list[dict[str, Any]]:
     return [c for c in _notebook(name)["cells"] if c["cell_type"] == "code"]
 
 
@@ -126,7 +128,7 @@ def test_lesson_is_committed_executed_in_order_without_errors(name: str) -> None
     assert errors == []
 
 
-def _exercise_checks(name: str) -> list[dict]:
+def _exercise_checks(name: str) -> list[dict[str, Any]]:
     return [c for c in _code_cells(name) if re.search(r"\bex\.q\d+\.check\(", "".join(c["source"]))]
 
 

@@ -123,7 +123,8 @@ def test_a_quiz_checks_every_question_at_once() -> None:
 
 
 def cells(path: Path) -> list[dict[str, Any]]:
-    return json.loads(path.read_text("utf-8"))["cells"]
+    found: list[dict[str, Any]] = json.loads(path.read_text("utf-8"))["cells"]
+    return found
 
 
 def lesson_cells(number: str) -> list[dict[str, Any]]:

@@ -10,7 +10,9 @@ import math
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,14 +48,16 @@ TEXTS = sample_texts(12, seed=3)
 
 
 @pytest.fixture(scope="session")
-def loaded(tiny: Path):  # type: ignore[no-untyped-def]
+def loaded(tiny: Path) -> tuple[Any, Any]:
     return load_classifier(tiny)
 
 
 # --- the offline model ---------------------------------------------------------------------------
 
 
-def test_the_offline_model_is_saved_with_save_pretrained_and_reloads(tiny: Path, loaded) -> None:  # type: ignore[no-untyped-def]
+def test_the_offline_model_is_saved_with_save_pretrained_and_reloads(
+    tiny: Path, loaded: tuple[Any, Any]
+) -> None:
     for name in ("config.json", "model.safetensors", "tokenizer.json", "vocab.txt"):
         assert (tiny / name).exists(), name
     model, tokenizer = loaded
@@ -64,7 +68,7 @@ def test_the_offline_model_is_saved_with_save_pretrained_and_reloads(tiny: Path,
     assert tokenizer.model_max_length == 512
 
 
-def test_the_generated_vocabulary_tokenizes_words_not_unknowns(loaded) -> None:  # type: ignore[no-untyped-def]
+def test_the_generated_vocabulary_tokenizes_words_not_unknowns(loaded: tuple[Any, Any]) -> None:
     _, tokenizer = loaded
     ids = tokenizer("the delivery was surprisingly fast")["input_ids"]
     assert tokenizer.unk_token_id not in ids  # transformers 5's vocab_file= pitfall gives all [UNK]
@@ -133,7 +137,7 @@ def test_int8_weights_are_smaller_on_disk(tiny: Path) -> None:
     assert int8 < 0.8 * fp32
 
 
-def test_fp32_and_int8_agree_with_pytorch(tiny: Path, loaded) -> None:  # type: ignore[no-untyped-def]
+def test_fp32_and_int8_agree_with_pytorch(tiny: Path, loaded: tuple[Any, Any]) -> None:
     model, tokenizer = loaded
     reference = torch_logits(model, tokenizer, TEXTS)
     reports = check_agreement(
@@ -149,7 +153,9 @@ def test_fp32_and_int8_agree_with_pytorch(tiny: Path, loaded) -> None:  # type: 
     assert all(r.passed and r.texts == len(TEXTS) for r in reports)
 
 
-def test_a_broken_model_fails_the_agreement_check(tiny: Path, loaded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_model_fails_the_agreement_check(
+    tiny: Path, loaded: tuple[Any, Any], tmp_path: Path
+) -> None:
     import copy
 
     import torch
@@ -221,8 +227,8 @@ def test_long_texts_are_truncated_at_the_maximum(
 
 
 def test_predictions_match_the_onnx_logits(
-    tiny: Path, predictor: OnnxSentimentPredictor, loaded
-) -> None:  # type: ignore[no-untyped-def]
+    tiny: Path, predictor: OnnxSentimentPredictor, loaded: tuple[Any, Any]
+) -> None:
     _, tokenizer = loaded
     expected = onnx_logits(tiny / "model.int8.onnx", tokenizer, TEXTS)
     np.testing.assert_allclose(predictor.logits(TEXTS), expected, atol=1e-6)
@@ -241,8 +247,8 @@ def test_predictions_match_the_onnx_logits(
     ],
 )
 def test_bad_input_is_refused_clearly(
-    predictor: OnnxSentimentPredictor, texts, error, message
-) -> None:  # type: ignore[no-untyped-def]
+    predictor: OnnxSentimentPredictor, texts: Any, error: type[Exception], message: str
+) -> None:  # texts: Any, since some are deliberately not a list of str
     with pytest.raises(error, match=message):
         predictor.predict(texts)
 
@@ -259,7 +265,7 @@ def test_no_texts_give_no_predictions(predictor: OnnxSentimentPredictor) -> None
         ({"max_length": 1000}, "max_length"),
     ],
 )
-def test_predictor_configuration_errors(tiny: Path, kwargs, message) -> None:  # type: ignore[no-untyped-def]
+def test_predictor_configuration_errors(tiny: Path, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises((FileNotFoundError, ValueError), match=message):
         OnnxSentimentPredictor(tiny, **kwargs)
 
@@ -286,7 +292,7 @@ def test_run_benchmark_interleaves_variants_and_times_each_call() -> None:
     now = [0.0]
     calls: list[str] = []
 
-    def variant(name: str, ms: float):  # type: ignore[no-untyped-def]
+    def variant(name: str, ms: float) -> Callable[[object], None]:
         def run(_batch: object) -> None:
             calls.append(name)
             now[0] += ms / 1000

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +67,7 @@ class FakePredictor:
         self.started = started
         self._lock = threading.Lock()
 
-    def predict(self, texts: list[str]) -> list[FakePrediction]:
+    def predict(self, texts: Sequence[str]) -> list[FakePrediction]:
         with self._lock:
             self.calls.append(list(texts))
         if self.started is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ class FakePredictor:
         self.calls: list[list[str]] = []
         self.fail = fail
 
-    def predict(self, texts: list[str]) -> list[FakePrediction]:
+    def predict(self, texts: Sequence[str]) -> list[FakePrediction]:
         self.calls.append(list(texts))
         if self.fail:
             raise self.fail

@@ -261,12 +261,19 @@ def tour(browser: Any, base_url: str, site: Path) -> Tour:
     context = _context(browser, tour)
     page = context.new_page()
     current: list[Visit] = []
-    page.on("console", lambda m: m.type == "error" and current[-1].errors.append(m.text))
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            current[-1].errors.append(message.text)
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400:
+            current[-1].failed.append(f"{response.url} ({response.status})")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda e: current[-1].errors.append(f"uncaught: {e}"))
     page.on("requestfailed", lambda r: current[-1].failed.append(f"{r.url} ({r.failure})"))
-    page.on(
-        "response", lambda r: r.status >= 400 and current[-1].failed.append(f"{r.url} ({r.status})")
-    )
+    page.on("response", on_response)
     for html in sorted(site.rglob("*.html")):
         path = html.relative_to(site).as_posix()
         current.append(Visit(path))

@@ -746,7 +746,7 @@ def test_lambda_price_defaults_to_x86_64(catalog: PriceCatalog) -> None:
 
 @pytest.mark.parametrize("architecture", ["ppc", "aarch64", "x86-64", "ARM64", ""])
 def test_lambda_price_rejects_other_architectures(catalog: PriceCatalog, architecture: str) -> None:
-    with pytest.raises(ValueError, match="'x86_64' or 'arm64'"):
+    with pytest.raises(ValueError, match="must be one of 'x86_64', 'arm64'"):
         catalog.lambda_price(architecture)
 
 

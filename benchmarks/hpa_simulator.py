@@ -43,8 +43,11 @@ def machine() -> dict[str, Any]:
 
         return machine_description(packages=("numpy", "pandas"))
     except ImportError:  # psutil missing: the essentials from the standard library
+        from companion.optimize.cpu import instruction_sets  # needs only numpy
+
         return {
             "cpu_model": platform.processor() or platform.machine(),
+            "instruction_sets": instruction_sets(),
             "logical_cores": os.cpu_count(),
             "os": f"{platform.system()} {platform.release()}",
             "python": platform.python_version(),

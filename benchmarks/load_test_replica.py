@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from companion.loadtest import LoadTestResult, ServerProcess, StepResult, run_locust_step
-from companion.optimize import build_offline_model, default_model_dir, ensure_exported
+from companion.optimize import (
+    build_offline_model,
+    default_model_dir,
+    describe_instruction_sets,
+    ensure_exported,
+)
 from companion.optimize.benchmark import machine_description
 from companion.optimize.offline_model import sample_texts
 
@@ -114,7 +119,8 @@ def main() -> int:
     lines = [
         f"## One replica under load: sustained req/s at p95 ≤ {P95_TARGET_MS:g} ms",
         "",
-        f"Machine: {machine['cpu_model']}, {machine['logical_cores']} logical cores, "
+        f"Machine: {machine['cpu_model']} ({describe_instruction_sets(machine['instruction_sets'])}), "
+        f"{machine['logical_cores']} logical cores, "
         f"{machine['date_utc'][:10]}; load generator (Locust) on the same machine.",
         "",
         *table(results),

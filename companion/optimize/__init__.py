@@ -7,13 +7,13 @@ them, so importing this package stays fast.
 from .benchmark import (
     BenchmarkCase,
     LatencyStats,
-    instruction_sets,
     machine_description,
     run_benchmark,
     save_results,
     summarize,
     token_batch,
 )
+from .cpu import describe_instruction_sets, instruction_sets, int8_instructions
 from .economics import (
     InstanceSpeed,
     cost_per_million_predictions,
@@ -32,6 +32,17 @@ from .export import (
     quantize_int8,
     torch_logits,
 )
+from .fusion import (
+    DEFAULT_INT8_METHOD,
+    INT8_METHODS,
+    FusionReport,
+    calibration_batches,
+    ensure_optimized,
+    export_onnx_fusable,
+    fuse_transformer_graph,
+    operator_counts,
+    quantize_optimized,
+)
 from .gpu import GpuMeasurement, cuda_available, gpu_benchmark, gpu_price_per_hour
 from .isolation import run_isolated
 from .model_benchmark import benchmark_model, read_measurements
@@ -44,38 +55,69 @@ from .offline_model import (
     sample_texts,
     vocabulary,
 )
-from .runtimes import ort_session, runtime_variants
+from .openvino_runtime import (
+    OPENVINO_INT8,
+    RuntimeUnavailableError,
+    ensure_openvino_int8,
+    openvino_available,
+    openvino_runner,
+    quantize_nncf,
+)
+from .profiling import OperatorShare, operator_profile, operator_shares
+from .runtimes import OPTIMIZED_VARIANTS, optimized_variants, ort_session, runtime_variants
 
 __all__ = [
+    "DEFAULT_INT8_METHOD",
     "DEFAULT_MODEL_ID",
+    "INT8_METHODS",
     "LABELS",
+    "OPENVINO_INT8",
+    "OPTIMIZED_VARIANTS",
     "AgreementError",
     "AgreementReport",
     "BenchmarkCase",
+    "FusionReport",
     "GpuMeasurement",
     "InstanceSpeed",
     "IsolatedStepError",
     "LatencyStats",
     "ModelLoadError",
+    "OperatorShare",
+    "RuntimeUnavailableError",
     "benchmark_model",
     "build_offline_model",
+    "calibration_batches",
     "check_agreement",
     "cost_per_million_predictions",
     "cuda_available",
     "default_model_dir",
+    "describe_instruction_sets",
     "ensure_exported",
+    "ensure_openvino_int8",
+    "ensure_optimized",
     "export_onnx",
+    "export_onnx_fusable",
     "export_saved",
+    "fuse_transformer_graph",
     "gpu_benchmark",
     "gpu_price_per_hour",
     "instance_speed_at_target",
     "instruction_sets",
+    "int8_instructions",
     "load_classifier",
     "machine_description",
     "onnx_logits",
+    "openvino_available",
+    "openvino_runner",
+    "operator_counts",
+    "operator_profile",
+    "operator_shares",
     "optimization_savings",
+    "optimized_variants",
     "ort_session",
     "quantize_int8",
+    "quantize_nncf",
+    "quantize_optimized",
     "read_measurements",
     "run_benchmark",
     "run_isolated",

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .cpu import instruction_sets, int8_instructions
+
 __all__ = [
     "BenchmarkCase",
     "LatencyStats",
@@ -163,33 +165,11 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-# The instruction sets that decide how fast int8 and fp32 inference run on a CPU, as Linux
-# names them in /proc/cpuinfo ("flags" on x86, "Features" on Arm).
-SPEED_FLAGS = (
-    "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16",
-    "amx_tile", "amx_int8", "amx_bf16", "asimd", "asimddp", "i8mm", "bf16", "sve", "sve2",
-)  # fmt: skip
-
-
-def instruction_sets(cpuinfo: str | None = None) -> list[str]:
-    """Which of :data:`SPEED_FLAGS` this CPU has (empty where /proc/cpuinfo is not readable)."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return []
-    flags: set[str] = set()
-    for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in {"flags", "Features"}:
-            flags.update(value.split())
-    return [flag for flag in SPEED_FLAGS if flag in flags]
-
-
 def machine_description(
     packages: Sequence[str] = ("numpy", "onnxruntime", "tokenizers", "torch", "transformers"),
 ) -> dict[str, Any]:
-    """What a benchmark ran on: CPU model, cores, memory, OS, Python and library versions."""
+    """What a benchmark ran on: CPU model and its instruction sets (with the int8 dot-product
+    path they open), cores, memory, OS, Python and library versions."""
     import psutil
 
     versions: dict[str, str | None] = {}
@@ -198,9 +178,11 @@ def machine_description(
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    flags = instruction_sets()
     return {
         "cpu_model": _cpu_model(),
-        "instruction_sets": instruction_sets(),
+        "instruction_sets": flags,
+        "int8_instructions": int8_instructions(flags),
         "logical_cores": os.cpu_count(),
         "physical_cores": psutil.cpu_count(logical=False),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
@@ -215,13 +197,18 @@ def machine_description(
 def save_results(
     path: str | Path, results: Mapping[str, Any], machine: Mapping[str, Any] | None = None
 ) -> Path:
-    """Write ``{"machine": ..., **results}`` as JSON (DataFrames become lists of records)."""
+    """Write ``{"machine": ..., **results}`` as JSON (DataFrames, also inside dicts and lists,
+    become lists of records)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def plain(value: Any) -> Any:
         if hasattr(value, "to_dict") and hasattr(value, "columns"):
             return value.to_dict(orient="records")
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
         return value
 
     document = {

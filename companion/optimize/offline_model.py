@@ -43,6 +43,9 @@ _SIZES: dict[str, dict[str, int]] = {
     "tiny": {"vocab_size": 1024, "dim": 32, "n_layers": 2, "n_heads": 2, "hidden_dim": 64},
 }
 _SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# Every file the export steps write beside the model (export.py, fusion.py, openvino_runtime.py).
+_EXPORTS = ("model.onnx", "model.onnx.data", "model.int8.onnx", "model.optimized.onnx",
+            "model.optimized.int8.onnx", "model.openvino-int8.xml", "model.openvino-int8.bin")  # fmt: skip
 # Bumped whenever the procedure below changes, so a cached model of an older recipe is rebuilt.
 RECIPE_VERSION = 2
 
@@ -192,7 +195,7 @@ def build_offline_model(folder: str | Path, size: ModelSize = "base", seed: int 
     if marker.exists() and json.loads(marker.read_text()) == recipe:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in ("model.onnx", "model.onnx.data", "model.int8.onnx"):
+    for stale in _EXPORTS:
         (folder / stale).unlink(missing_ok=True)  # exports of an older recipe
     shape = _SIZES[size]
     vocab = folder / "vocab.txt"

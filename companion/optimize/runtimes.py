@@ -1,16 +1,25 @@
-"""The three runtimes lesson 02 compares, as benchmark variants (callables on one batch)."""
+"""The runtimes lesson 02 compares, as benchmark variants (callables on one batch): PyTorch,
+ONNX Runtime on the default export, ONNX Runtime on the fused graph, and OpenVINO."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ort_session", "runtime_variants"]
+__all__ = ["OPTIMIZED_VARIANTS", "optimized_variants", "ort_session", "runtime_variants"]
 
 Batch = dict[str, np.ndarray]
+
+# Variant name -> (runtime, what it runs); the benchmark and its results use these names.
+OPTIMIZED_VARIANTS = {
+    "onnxruntime-fp32-optimized": ("onnxruntime", "the fused fp32 graph (model.optimized.onnx)"),
+    "onnxruntime-int8-optimized": ("onnxruntime", "its int8 (model.optimized.int8.onnx)"),
+    "openvino-fp32": ("openvino", "the exported fp32 ONNX (model.onnx), no NNCF"),
+    "openvino-int8-nncf": ("openvino", "NNCF's static int8 (model.openvino-int8.xml)"),
+}
 
 
 def ort_session(path: str | Path, threads: int) -> Any:
@@ -58,3 +67,31 @@ def runtime_variants(
         return lambda batch: session.run(["logits"], batch)
 
     return {"pytorch-eager-fp32": pytorch, **{name: onnx(s) for name, s in sessions.items()}}
+
+
+def optimized_variants(
+    files: Mapping[str, str | Path], threads: int
+) -> dict[str, Callable[[Batch], Any]]:
+    """Variants for the optimized paths, by name (:data:`OPTIMIZED_VARIANTS`) -> model file:
+    ONNX Runtime sessions as :func:`ort_session` makes them, OpenVINO compiled with the latency
+    hint and ``threads`` inference threads."""
+    from ..serving.predictor import openvino_runner
+
+    unknown = sorted(set(files) - set(OPTIMIZED_VARIANTS))
+    if unknown:
+        raise ValueError(
+            f"unknown variant(s) {', '.join(unknown)}: expected {', '.join(OPTIMIZED_VARIANTS)}"
+        )
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    variants: dict[str, Callable[[Batch], Any]] = {}
+    for name, path in files.items():
+        if OPTIMIZED_VARIANTS[name][0] == "openvino":
+            variants[name] = openvino_runner(path, threads)
+        else:
+            variants[name] = _ort_variant(ort_session(path, threads))
+    return variants
+
+
+def _ort_variant(session: Any) -> Callable[[Batch], Any]:
+    return lambda batch: session.run(["logits"], batch)

@@ -1,5 +1,10 @@
 """A sentiment predictor on ONNX Runtime and 🤗 tokenizers: no torch, no transformers.
 
+ONNX Runtime is the default runtime (the Lambda bundle and the serving image carry it); an
+OpenVINO IR (``.xml``, e.g. NNCF's ``model.openvino-int8.xml``) runs on OpenVINO instead, when
+the optional ``openvino`` extra is installed (≈ 180 MB: too large beside ONNX Runtime for
+Lambda's 250 MB unzipped limit).
+
 It loads once (tokenizer, label names, ONNX session) and then answers batches: each batch is
 padded to its own longest text, not to a fixed length, and truncated at the model's maximum.
 This is the code a Lambda function or an HTTP server runs, so its start-up and memory are part
@@ -9,19 +14,83 @@ of every cold start.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from .._errors import CompanionError
 
-__all__ = ["EmptyTextError", "OnnxSentimentPredictor", "Prediction"]
+__all__ = [
+    "EmptyTextError",
+    "OnnxSentimentPredictor",
+    "Prediction",
+]
+
+Runtime = Literal["onnxruntime", "openvino"]
+RUNTIMES: tuple[Runtime, ...] = ("onnxruntime", "openvino")
+Feed = dict[str, np.ndarray]
 
 
 class EmptyTextError(CompanionError, ValueError):
     """A text to classify is empty or only whitespace."""
+
+
+class RuntimeUnavailableError(CompanionError, ImportError):
+    """The runtime asked for is not installed (OpenVINO is an optional extra)."""
+
+
+def onnxruntime_runner(
+    path: str | Path, threads: int | None = None
+) -> Callable[[Feed], np.ndarray]:
+    """A function from a feed (``input_ids``, ``attention_mask``) to the ``logits`` of the ONNX
+    model at ``path``, on ONNX Runtime's CPU provider with ``threads`` intra-op threads (its
+    default: one per physical core)."""
+    import onnxruntime as ort
+
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    options = ort.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    session = ort.InferenceSession(
+        str(path), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    return lambda feed: np.asarray(session.run(["logits"], feed)[0])
+
+
+def openvino_runner(path: str | Path, threads: int | None = None) -> Callable[[Feed], np.ndarray]:
+    """The same on OpenVINO's CPU plugin (latency hint; ``threads`` inference threads, its
+    default: all cores) for an OpenVINO IR (``.xml`` with its ``.bin``) or an ONNX file.
+
+    One infer request answers the calls in turn (a lock serialises them), as one ONNX Runtime
+    session with fixed threads would."""
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    try:
+        import openvino as ov
+    except ImportError as exc:
+        raise RuntimeUnavailableError(
+            "openvino is not installed: pip install 'run-ml-for-pennies[openvino]' "
+            "(or openvino at requirements.txt's pin), or use an ONNX file on ONNX Runtime"
+        ) from exc
+    config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
+    if threads is not None:
+        config["INFERENCE_NUM_THREADS"] = threads
+    compiled = ov.Core().compile_model(str(path), "CPU", config)
+    request = compiled.create_infer_request()
+    output = compiled.outputs[0]
+    lock = threading.Lock()
+
+    def run(feed: Feed) -> np.ndarray:
+        with lock:
+            return np.array(request.infer(feed)[output])
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -38,10 +107,11 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 class OnnxSentimentPredictor:
     """Classify texts with an exported model folder (``tokenizer.json``, ``config.json`` and an
-    ONNX file, e.g. ``model.int8.onnx``).
+    ONNX file, e.g. ``model.int8.onnx``, or an OpenVINO IR such as ``model.openvino-int8.xml``).
 
-    ``threads`` sets ONNX Runtime's intra-op threads (default: ONNX Runtime's choice, one per
-    physical core). ``max_length`` defaults to the model's ``max_position_embeddings``.
+    ``runtime`` is ``"onnxruntime"`` or ``"openvino"``; by default OpenVINO for an ``.xml``
+    file, ONNX Runtime otherwise. ``threads`` sets the runtime's inference threads (default:
+    the runtime's choice). ``max_length`` defaults to the model's ``max_position_embeddings``.
     """
 
     def __init__(
@@ -50,14 +120,19 @@ class OnnxSentimentPredictor:
         onnx_file: str = "model.int8.onnx",
         threads: int | None = None,
         max_length: int | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         folder = Path(folder)
-        missing = [
-            n for n in ("tokenizer.json", "config.json", onnx_file) if not (folder / n).exists()
-        ]
+        if runtime is None:
+            runtime = "openvino" if onnx_file.endswith(".xml") else "onnxruntime"
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+        needed = ["tokenizer.json", "config.json", onnx_file]
+        if onnx_file.endswith(".xml"):
+            needed.append(onnx_file.removesuffix(".xml") + ".bin")  # the IR's weights
+        missing = [n for n in needed if not (folder / n).exists()]
         if missing:
             raise FileNotFoundError(
                 f"{folder} lacks {', '.join(missing)}: export the model first "
@@ -82,13 +157,9 @@ class OnnxSentimentPredictor:
             pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id) or "[PAD]"
         )
 
-        options = ort.SessionOptions()
-        if threads is not None:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            str(folder / onnx_file), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        make_runner = openvino_runner if runtime == "openvino" else onnxruntime_runner
+        self._run = make_runner(folder / onnx_file, threads)
+        self.runtime: Runtime = runtime
         self.onnx_file = onnx_file
 
     def encode(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
@@ -107,7 +178,7 @@ class OnnxSentimentPredictor:
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return np.asarray(self.session.run(["logits"], self.encode(texts))[0])
+        return self._run(self.encode(texts))
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One :class:`Prediction` (label, probability of that label) per text, in order."""

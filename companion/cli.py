@@ -444,7 +444,7 @@ def _deploy(args: argparse.Namespace) -> str:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .serverless.deploy import DeployError, FunctionConfig, deploy
+    from .serverless.deployment import DeployError, FunctionConfig, deploy
 
     config = FunctionConfig(
         function_name=args.name, memory_mb=args.memory_mb, timeout_s=args.timeout_s,

@@ -1,4 +1,4 @@
-"""Spec for companion/serverless/deploy.py, offline.
+"""Spec for companion/serverless/deployment.py, offline.
 
 The deploy runs against moto twice over: in-process (``mock_aws``) and through moto's real HTTP
 server (``ThreadedMotoServer`` on 127.0.0.1), so requests cross the wire exactly as boto3
@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from companion.serverless.deploy import (
+from companion.serverless.deployment import (
     ENVIRONMENT_MAX_BYTES,
     LOG_RETENTION_DAYS,
     PUBLIC_URL_STATEMENT_IDS,

@@ -11,10 +11,16 @@
 - :mod:`.seed` — a realistic month of Cost Explorer results for moto;
 - :mod:`.sandbox` — the mocked account lesson 06 runs against: moto started, the seeded month,
   the answers moto lacks (``GetCostForecast``, Budgets' subscribers), an inbox for alerts.
+
+Every public name of these modules is re-exported here. :mod:`.sandbox` is also public as a
+namespace (``from companion.monitoring import sandbox``), so that lesson 06 can write
+``sandbox.start_mocked_aws(...)`` and keep what belongs to the mock visibly apart from the code
+that would run against a real account.
 """
 
 from __future__ import annotations
 
+from . import sandbox
 from .alerts import (
     ALERT_KINDS,
     DEFAULT_RULES,
@@ -200,6 +206,7 @@ __all__ = [
     "robust_z",
     "run_check",
     "run_rate_projection",
+    "sandbox",
     "schedule_invoke_permission",
     "send_alerts",
     "start_mocked_aws",

@@ -27,7 +27,7 @@ Not in the policy, on purpose:
   customer-managed KMS key, add ``kms:GenerateDataKey`` and ``kms:Decrypt`` on that key.
 * ``logs:CreateLogStream``/``logs:PutLogEvents``: the Lambda runtime writes the logs, not the
   check's code; pass ``function_name`` to add the same statement the course's deploy grants
-  (:func:`companion.serverless.deploy.least_privilege_policy`).
+  (:func:`companion.serverless.least_privilege_policy`).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def check_function_policy(
         },
     ]
     if function_name is not None:
-        from companion.serverless.deploy import least_privilege_policy
+        from companion.serverless.deployment import least_privilege_policy
 
         try:
             logs = least_privilege_policy(function_name, region, account_id, partition=partition)

@@ -1,21 +1,34 @@
 """companion: the tested code behind the "Run ML for Pennies" course.
 
-Sub-packages, one per topic:
+Sub-packages, one per topic. Each one's ``__init__`` is its whole public API (its ``__all__``;
+heavy modules load on first use), and the lessons import only from there; the README's map
+says which lesson part imports which, and which tests cover it.
 
-- :mod:`companion.pricing` — the dated, sourced price catalog and the AWS Price List refresh;
-- :mod:`companion.costs` — cost models (always-on, capacity-aware, serverless, spot, break-even);
-- :mod:`companion.optimize` — build, export, quantize, check, benchmark and price the model
-  (lesson 02), including the GPU measurement and :func:`~companion.optimize.run_isolated`;
-- :mod:`companion.serverless`, :mod:`companion.serving` — the Lambda function and the HTTP
-  server (lessons 03 and 04);
-- :mod:`companion.autoscaling`, :mod:`companion.kubernetes`, :mod:`companion.loadtest` —
-  the HPA simulator, validated manifests and the load test (lesson 04);
-- :mod:`companion.experiments` — A/B assignment, statistics and rollouts (lesson 05);
-- :mod:`companion.monitoring` — Cost Explorer, budgets and alerts (lesson 06);
+- :mod:`companion.pricing` — the dated, sourced price catalog and the AWS Price List refresh
+  (lessons 01-04 and 07);
+- :mod:`companion.costs` — cost models: always-on, capacity-aware, serverless, spot,
+  break-even (lessons 01-04);
+- :mod:`companion.optimize` — build, export, quantize, check, benchmark and price the model,
+  the GPU measurement and :func:`~companion.optimize.run_isolated` (lesson 02; lessons 03-05
+  reuse the model);
+- :mod:`companion.serving` — the request contract, the ONNX Runtime predictor and the HTTP
+  server (lessons 02, 04 and 05);
+- :mod:`companion.serverless` — the Lambda function: handler, packaging, deploy, memory tuning
+  (lesson 03);
+- :mod:`companion.loadtest`, :mod:`companion.kubernetes`, :mod:`companion.autoscaling` — the
+  load test, validated manifests and the HPA simulator (lesson 04; manifests again in 05);
+- :mod:`companion.experiments` — A/B assignment, statistics and staged rollouts (lessons 05
+  and 07);
+- :mod:`companion.monitoring` — Cost Explorer, projections, anomalies, alerts and budgets
+  (lesson 06);
 - :mod:`companion.planner` — the capstone's search for the cheapest design (lesson 07);
-- :mod:`companion.scenario` — the running scenario every lesson uses;
-- :mod:`companion.exercises` — exercise checks for the lessons;
-- :mod:`companion.environment` — what is installed, what is missing, and each lesson's setup.
+- :mod:`companion.exercises` — exercise checks, one module per lesson (every lesson).
+
+Modules: :mod:`companion.scenario` (the running scenario every lesson uses),
+:mod:`companion.measurements` (the latencies the cost lessons plan with),
+:mod:`companion.course` (the lessons, their study times, committed results),
+:mod:`companion.environment` (what is installed, each lesson's setup) and
+:mod:`companion.cli` (``python -m companion``).
 """
 
 from ._errors import CompanionError

@@ -7,6 +7,7 @@ them, so importing this package stays fast.
 from .benchmark import (
     BenchmarkCase,
     LatencyStats,
+    distilbert_forward_flops,
     machine_description,
     run_benchmark,
     save_results,
@@ -45,10 +46,11 @@ from .fusion import (
 )
 from .gpu import GpuMeasurement, cuda_available, gpu_benchmark, gpu_price_per_hour
 from .isolation import run_isolated
-from .model_benchmark import benchmark_model, read_measurements
+from .model_benchmark import TOLERANCES, benchmark_model, read_measurements
 from .offline_model import (
     DEFAULT_MODEL_ID,
     LABELS,
+    ModelSize,
     build_offline_model,
     default_model_dir,
     load_classifier,
@@ -73,6 +75,7 @@ __all__ = [
     "LABELS",
     "OPENVINO_INT8",
     "OPTIMIZED_VARIANTS",
+    "TOLERANCES",
     "AgreementError",
     "AgreementReport",
     "BenchmarkCase",
@@ -82,6 +85,7 @@ __all__ = [
     "IsolatedStepError",
     "LatencyStats",
     "ModelLoadError",
+    "ModelSize",
     "OperatorShare",
     "RuntimeUnavailableError",
     "benchmark_model",
@@ -92,6 +96,7 @@ __all__ = [
     "cuda_available",
     "default_model_dir",
     "describe_instruction_sets",
+    "distilbert_forward_flops",
     "ensure_exported",
     "ensure_openvino_int8",
     "ensure_optimized",

@@ -12,13 +12,23 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .contract import Limits, Predictor, RequestError, parse_predict_request
+from .contract import (
+    MAX_JSON_DEPTH,
+    MAX_NUMBER_CHARS,
+    Limits,
+    Predictor,
+    RequestError,
+    check_body_size,
+    parse_predict_request,
+)
 from .predictor import EmptyTextError, OnnxSentimentPredictor, Prediction
 
 _LAZY = {
+    "BatchObserver": "batching",
     "BatchingConfig": "batching",
     "InferenceResult": "batching",
     "MicroBatcher": "batching",
+    "ShuttingDownError": "batching",
     "ServerMetrics": "metrics",
     "ServerState": "server",
     "create_app": "server",
@@ -29,12 +39,15 @@ _LAZY = {
 }
 
 __all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_NUMBER_CHARS",
     "EmptyTextError",
     "Limits",
     "OnnxSentimentPredictor",
     "Prediction",
     "Predictor",
     "RequestError",
+    "check_body_size",
     "parse_predict_request",
     *_LAZY,
 ]

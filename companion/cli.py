@@ -492,13 +492,13 @@ def _cost(args: argparse.Namespace) -> str:
             args.latency_ms, instance.vcpus, args.threads_per_request
         )
         sized = capacity_aware_cost(
-            instance, traffic, throughput, args.target_utilization, args.min_instances
+            traffic, instance, throughput, args.target_utilization, args.min_instances
         )
         estimates.append(sized)
         if args.fixed_instances:
-            estimates.append(always_on_cost(instance, args.fixed_instances, traffic))
+            estimates.append(always_on_cost(traffic, instance, args.fixed_instances))
         estimates.append(
-            spot_cost(instance, sized.instances or 1, traffic, args.spot_discount,
+            spot_cost(traffic, instance, sized.instances or 1, args.spot_discount,
                       on_demand_base_instances=min(args.spot_on_demand_base, sized.instances or 1),
                       interruptions_per_instance_month=args.spot_interruptions,
                       replacement_minutes=args.spot_replacement_minutes,

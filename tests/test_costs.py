@@ -7,6 +7,7 @@ never from the code under test.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import matplotlib
 
@@ -120,7 +121,7 @@ def test_lambda_matches_aws_published_examples(
     ],
 )
 def test_always_on_cost_is_instances_times_730_hours(catalog, count, expected):
-    estimate = always_on_cost(catalog.instance("c5.2xlarge"), count, TrafficProfile(5_000_000))
+    estimate = always_on_cost(TrafficProfile(5_000_000), catalog.instance("c5.2xlarge"), count)
     assert round(estimate.monthly_cost_usd, 2) == round(expected, 2)
     assert round(estimate.monthly_cost_usd, 2) == {1: 248.20, 3: 744.60}[count]
     assert estimate.instances == count
@@ -131,7 +132,7 @@ def test_always_on_cost_is_instances_times_730_hours(catalog, count, expected):
     [(5_000_000, 1), (1_000_000, 3), (24_000_000, 3)],
 )
 def test_cost_per_million_is_monthly_cost_over_millions_of_requests(catalog, daily_requests, count):
-    estimate = always_on_cost(catalog.instance("c5.2xlarge"), count, TrafficProfile(daily_requests))
+    estimate = always_on_cost(TrafficProfile(daily_requests), catalog.instance("c5.2xlarge"), count)
     monthly_requests = daily_requests * 730 / 24
     expected = count * 730 * 0.34 / (monthly_requests / 1e6)
     assert estimate.cost_per_million_requests_usd == pytest.approx(expected, rel=1e-9)
@@ -146,9 +147,9 @@ def test_spot_hand_worked_example(catalog):
     reprocess = spot * 0.01  # 1% of the spot fleet's work             = 1.9856
     expected = spot + base + stand_in + reprocess  # = 448.9723
     estimate = spot_cost(
+        TrafficProfile(5_000_000),
         catalog.instance("c5.2xlarge"),
         3,
-        TrafficProfile(5_000_000),
         0.6,
         on_demand_base_instances=1,
         interruptions_per_instance_month=2,
@@ -166,7 +167,7 @@ def test_spot_hand_worked_example(catalog):
 
 
 def test_spot_without_overheads_is_just_the_discounted_fleet(catalog):
-    estimate = spot_cost(catalog.instance("c5.2xlarge"), 2, TrafficProfile(1), 0.5)
+    estimate = spot_cost(TrafficProfile(1), catalog.instance("c5.2xlarge"), 2, 0.5)
     assert estimate.monthly_cost_usd == pytest.approx(2 * 730 * 0.34 * 0.5)
     assert len(estimate.line_items) == 1
 
@@ -418,7 +419,7 @@ def test_capacity_aware_cost_uses_plan_fleet(catalog):
     traffic = scenario_traffic()
     throughput = throughput_from_latency(68, 8, 2)
     plan = plan_fleet(traffic, throughput, 0.6, 3)
-    estimate = capacity_aware_cost(instance, traffic, throughput, 0.6, 3)
+    estimate = capacity_aware_cost(traffic, instance, throughput, 0.6, 3)
     assert estimate.instances == plan.instances
     assert estimate.monthly_cost_usd == pytest.approx(plan.instances * 730 * 0.357)
     # 5M/day, peak 2.727x -> 157.8 req/s; 157.8 / (58.8 x 0.6) = 4.47 -> 5 instances.
@@ -535,10 +536,10 @@ INVALID = [
         id="lambda memory_mb 10241",
     ),
     pytest.param(
-        lambda: spot_cost(_c5(), 2, TrafficProfile(1), 1.0), ("discount", "[0, 1)"), id="discount 1"
+        lambda: spot_cost(TrafficProfile(1), _c5(), 2, 1.0), ("discount", "[0, 1)"), id="discount 1"
     ),
     pytest.param(
-        lambda: spot_cost(_c5(), 2, TrafficProfile(1), -0.1),
+        lambda: spot_cost(TrafficProfile(1), _c5(), 2, -0.1),
         ("discount", "[0, 1)"),
         id="discount -0.1",
     ),
@@ -553,17 +554,17 @@ INVALID = [
         id="target_utilization 1.5",
     ),
     pytest.param(
-        lambda: always_on_cost(_c5(), 0, TrafficProfile(1)),
+        lambda: always_on_cost(TrafficProfile(1), _c5(), 0),
         ("instance_count", ">= 1"),
         id="always-on instance_count 0",
     ),
     pytest.param(
-        lambda: spot_cost(_c5(), 0, TrafficProfile(1), 0.5),
+        lambda: spot_cost(TrafficProfile(1), _c5(), 0, 0.5),
         ("instance_count", ">= 1"),
         id="spot instance_count 0",
     ),
     pytest.param(
-        lambda: spot_cost(_c5(), 2, TrafficProfile(1), 0.5, on_demand_base_instances=3),
+        lambda: spot_cost(TrafficProfile(1), _c5(), 2, 0.5, on_demand_base_instances=3),
         ("on_demand_base_instances", "<= instance_count"),
         id="on-demand base > instance_count",
     ),
@@ -733,9 +734,9 @@ def test_comparison_table_is_sorted_cheapest_first(catalog):
     traffic = TrafficProfile(5_000_000)
     c5 = catalog.instance("c5.2xlarge")
     estimates = [
-        always_on_cost(c5, 3, traffic),  # 744.60
-        spot_cost(c5, 3, traffic, 0.6),  # 297.84
-        always_on_cost(c5, 1, traffic),  # 248.20
+        always_on_cost(traffic, c5, 3),  # 744.60
+        spot_cost(traffic, c5, 3, 0.6),  # 297.84
+        always_on_cost(traffic, c5, 1),  # 248.20
         serverless_cost(traffic, catalog.lambda_price("arm64"), 68, 3538),
     ]
     table = comparison_table(estimates)
@@ -853,3 +854,22 @@ def test_a_fleet_that_cannot_serve_the_traffic_is_drawn_dotted_and_says_so(catal
         assert crossings and all(" = " in text for text in crossings)  # which curves cross
     finally:
         plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    "old_order_call",
+    [
+        pytest.param(lambda: always_on_cost(_c5(), 1, TrafficProfile(1)), id="always_on_cost"),
+        pytest.param(
+            lambda: capacity_aware_cost(_c5(), TrafficProfile(1), 50.0), id="capacity_aware_cost"
+        ),
+        pytest.param(lambda: spot_cost(_c5(), 2, TrafficProfile(1), 0.6), id="spot_cost"),
+        pytest.param(lambda: plan_fleet(_c5(), 50.0), id="plan_fleet"),
+    ],
+)
+def test_traffic_comes_first_in_every_cost_function(old_order_call: Callable[[], object]) -> None:
+    """The old argument order (instance first) fails at once, naming the rule."""
+    with pytest.raises(
+        TypeError, match=r"traffic must be a TrafficProfile .*takes it first.*InstancePrice"
+    ):
+        old_order_call()

@@ -38,7 +38,7 @@ def test_a_hand_worked_fleet_is_priced_by_the_cost_model() -> None:
     c7i = next(d for d in designs if d.name == "fast on 2× c7i.2xlarge")
     instance = CATALOG.instance("c7i.2xlarge")
     assert throughput_from_latency(20.0, 8, 2) == 200
-    fleet = capacity_aware_cost(instance, scenario.scenario_traffic(), 200.0).monthly_cost_usd
+    fleet = capacity_aware_cost(scenario.scenario_traffic(), instance, 200.0).monthly_cost_usd
     assert fleet == pytest.approx(2 * 0.357 * 730)
     lcus = 5e6 / 86_400 / 25
     balancer = (0.0225 + lcus * 0.008) * 730

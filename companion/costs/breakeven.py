@@ -64,7 +64,7 @@ def fixed_fleet_curve(
 ) -> CostCurve:
     """N always-on instances: a flat line, which serves at most ``serves_up_to`` requests a
     day when given (:func:`fleet_capacity_daily_requests`); the plot marks the part beyond."""
-    flat = always_on_cost(instance, instance_count, TrafficProfile(0), hours_per_month)
+    flat = always_on_cost(TrafficProfile(0), instance, instance_count, hours_per_month)
     cost = flat.monthly_cost_usd
     return CostCurve(flat.strategy, lambda _daily: cost, lambda _lo, _hi: [], serves_up_to)
 

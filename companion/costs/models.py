@@ -95,6 +95,16 @@ class CostEstimate:
         return pd.DataFrame(rows)
 
 
+def _check_traffic(traffic: object) -> None:
+    """Every cost function takes the traffic first: anything else there is a mistake (or a call
+    written for the old argument order, where the instance came first)."""
+    if not isinstance(traffic, TrafficProfile):
+        raise TypeError(
+            "traffic must be a TrafficProfile (every cost function takes it first), got "
+            f"{type(traffic).__name__}"
+        )
+
+
 def _same_currency(*prices: InstancePrice | ServerlessPrice | GatewayPrice) -> None:
     currencies = {p.currency for p in prices}
     if currencies != {"USD"}:
@@ -110,12 +120,13 @@ def _same_currency(*prices: InstancePrice | ServerlessPrice | GatewayPrice) -> N
 
 
 def always_on_cost(
+    traffic: TrafficProfile,
     instance: InstancePrice,
     instance_count: int,
-    traffic: TrafficProfile,
     hours_per_month: float = HOURS_PER_MONTH,
 ) -> CostEstimate:
     """``instance_count`` instances running every hour of the month, whatever the traffic."""
+    _check_traffic(traffic)
     _same_currency(instance)
     integer_at_least(instance_count, "instance_count", 1)
     positive(hours_per_month, "hours_per_month", "hours")
@@ -188,6 +199,7 @@ def plan_fleet(
     ``throughput_rps_per_instance`` must be the rate one instance sustains *while meeting the
     latency target* (p95), as measured by a load test, not its best-case maximum.
     """
+    _check_traffic(traffic)
     positive(
         throughput_rps_per_instance,
         "throughput_rps_per_instance",
@@ -213,22 +225,24 @@ def required_throughput_rps(
 ) -> float:
     """Requests/s each of ``instances`` must sustain (at the latency target) to carry the peak
     at ``target_utilization``: the bar an unmeasured instance type has to clear."""
+    _check_traffic(traffic)
     integer_at_least(instances, "instances", 1)
     fraction(target_utilization, "target_utilization", allow_zero=False)
     return traffic.peak_rps / (instances * target_utilization)
 
 
 def capacity_aware_cost(
-    instance: InstancePrice,
     traffic: TrafficProfile,
+    instance: InstancePrice,
     throughput_rps_per_instance: float,
     target_utilization: float = 0.7,
     min_instances: int = 2,
     hours_per_month: float = HOURS_PER_MONTH,
 ) -> CostEstimate:
     """An always-on fleet sized by :func:`plan_fleet` for the traffic's peak hour."""
+    _check_traffic(traffic)
     plan = plan_fleet(traffic, throughput_rps_per_instance, target_utilization, min_instances)
-    fixed = always_on_cost(instance, plan.instances, traffic, hours_per_month)
+    fixed = always_on_cost(traffic, instance, plan.instances, hours_per_month)
     return CostEstimate(
         strategy=f"capacity-aware {plan.instances}× {instance.name}",
         monthly_requests=fixed.monthly_requests,
@@ -436,6 +450,7 @@ def serverless_cost(
     ``concurrency`` simultaneous requests. The free tier is per account and per month, shared
     by all functions: turn it off if other workloads already use it.
     """
+    _check_traffic(traffic)
     _same_currency(price, *([gateway] if gateway else []))
     _check_memory_mb(price, memory_mb)
     _check_cpu(price, vcpus, concurrency)
@@ -473,9 +488,9 @@ def serverless_cost(
 
 
 def spot_cost(
+    traffic: TrafficProfile,
     instance: InstancePrice,
     instance_count: int,
-    traffic: TrafficProfile,
     discount: float,
     *,
     on_demand_base_instances: int = 0,
@@ -494,6 +509,7 @@ def spot_cost(
       two-minute notice ends, retries).
     ``discount`` is an input (the catalog's spot terms list typical values), never a constant.
     """
+    _check_traffic(traffic)
     _same_currency(instance)
     integer_at_least(instance_count, "instance_count", 1)
     fraction(discount, "discount", allow_one=False)

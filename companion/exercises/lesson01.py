@@ -232,7 +232,7 @@ def _q3(gateway: bool = True, monthly: bool = False) -> float:
 
 def _fleet_cost() -> float:
     return always_on_cost(
-        default_catalog().instance(Q3_INSTANCE), 2, scenario_traffic()
+        scenario_traffic(), default_catalog().instance(Q3_INSTANCE), 2
     ).monthly_cost_usd
 
 
@@ -294,7 +294,7 @@ def _q4_lambda(architecture: str = "x86_64", gateway: bool = True, free_tier: bo
 def _q4_fleet_instances() -> int:
     """The most instances of the fleet the budget pays for, all month."""
     instance = default_catalog().instance(Q4_INSTANCE)
-    monthly = always_on_cost(instance, 1, scenario_traffic()).monthly_cost_usd
+    monthly = always_on_cost(scenario_traffic(), instance, 1).monthly_cost_usd
     return math.floor(MONTHLY_BUDGET_USD / monthly)
 
 
@@ -325,8 +325,8 @@ def _q4_linear() -> float:
 
 def _q4_solution() -> str:
     instance = default_catalog().instance(Q4_INSTANCE)
-    pair = always_on_cost(instance, _q4_fleet_instances(), scenario_traffic()).monthly_cost_usd
-    more = always_on_cost(instance, _q4_fleet_instances() + 1, scenario_traffic()).monthly_cost_usd
+    pair = always_on_cost(scenario_traffic(), instance, _q4_fleet_instances()).monthly_cost_usd
+    more = always_on_cost(scenario_traffic(), instance, _q4_fleet_instances() + 1).monthly_cost_usd
     winner = "The Lambda" if _q4_lambda() >= _q4_fleet() else "The fleet"
     return (
         "Each design has a different limit. The Lambda's cost grows with traffic, so solve "

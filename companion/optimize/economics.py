@@ -127,7 +127,7 @@ def optimization_savings(
     rows = []
     baseline_cost: float | None = None
     for name, rps in speeds.items():
-        estimate = capacity_aware_cost(instance, traffic, rps, target_utilization, min_instances)
+        estimate = capacity_aware_cost(traffic, instance, rps, target_utilization, min_instances)
         plan = plan_fleet(traffic, rps, target_utilization, min_instances)
         cost = estimate.monthly_cost_usd
         baseline_cost = cost if baseline_cost is None else baseline_cost

@@ -194,7 +194,7 @@ def _fleet_designs(
             traffic, rps, requirements.target_utilization, requirements.min_instances
         )
         on_demand = capacity_aware_cost(
-            instance, traffic, rps, requirements.target_utilization, requirements.min_instances
+            traffic, instance, rps, requirements.target_utilization, requirements.min_instances
         )
         n = fleet.instances
         evidence = f"{rps:.1f} req/s per instance (estimate from p50); {n} instances"
@@ -234,7 +234,7 @@ def _spot_design(
     base = min(scenario.SPOT_ON_DEMAND_BASE_INSTANCES, n)
     rate = requirements.spot_interruptions_per_instance_month
     spot = spot_cost(
-        instance, n, requirements.traffic, scenario.SPOT_DISCOUNT,
+        requirements.traffic, instance, n, scenario.SPOT_DISCOUNT,
         on_demand_base_instances=base, interruptions_per_instance_month=rate,
         replacement_minutes=scenario.SPOT_REPLACEMENT_MINUTES,
         reprocessed_fraction=scenario.SPOT_REPROCESSED_FRACTION,

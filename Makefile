@@ -2,7 +2,8 @@
 #   make course   set everything up and open the lessons in JupyterLab (prints the URL)
 #   make test     set everything up and run every check: lint, types, unit tests, lessons (nbval)
 # Also: make lessons (re-execute every lesson in place), make site (the course website, offline,
-# into build/site), make lowest (the lowest versions pyproject.toml allows), make setup, make clean.
+# into build/site), make lowest (the lowest versions pyproject.toml allows), make dist (the wheel and sdist,
+# checked), make setup, make clean.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +14,7 @@ PORT   ?= 8888
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: setup course test lint unit lessons site lowest clean
+.PHONY: setup course test lint unit lessons site lowest dist clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11 (or newer)")'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Any
 
 import matplotlib
 
@@ -856,15 +857,17 @@ def test_a_fleet_that_cannot_serve_the_traffic_is_drawn_dotted_and_says_so(catal
         plt.close(ax.figure)
 
 
+# Calls in the old argument order, deliberately mistyped (through Any) to reach the runtime check.
+_OLD: Any = (always_on_cost, capacity_aware_cost, spot_cost, plan_fleet)
+
+
 @pytest.mark.parametrize(
     "old_order_call",
     [
-        pytest.param(lambda: always_on_cost(_c5(), 1, TrafficProfile(1)), id="always_on_cost"),
-        pytest.param(
-            lambda: capacity_aware_cost(_c5(), TrafficProfile(1), 50.0), id="capacity_aware_cost"
-        ),
-        pytest.param(lambda: spot_cost(_c5(), 2, TrafficProfile(1), 0.6), id="spot_cost"),
-        pytest.param(lambda: plan_fleet(_c5(), 50.0), id="plan_fleet"),
+        pytest.param(lambda: _OLD[0](_c5(), 1, TrafficProfile(1)), id="always_on_cost"),
+        pytest.param(lambda: _OLD[1](_c5(), TrafficProfile(1), 50.0), id="capacity_aware_cost"),
+        pytest.param(lambda: _OLD[2](_c5(), 2, TrafficProfile(1), 0.6), id="spot_cost"),
+        pytest.param(lambda: _OLD[3](_c5(), 50.0), id="plan_fleet"),
     ],
 )
 def test_traffic_comes_first_in_every_cost_function(old_order_call: Callable[[], object]) -> None:

@@ -13,6 +13,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import scenario
+from ._lambda_limits import (
+    ARCHITECTURES,
+    COURSE_RUNTIME,
+    MEMORY_MB_RANGE,
+    RUNTIMES,
+    TIMEOUT_S_RANGE,
+)
 from .costs import (
     TrafficProfile,
     always_on_cost,
@@ -25,13 +32,6 @@ from .costs import (
 from .measurements import reference_latency
 from .pricing import CatalogError, PriceCatalog, default_catalog, load_catalog
 from .scenario import scenario_traffic
-from .serverless.limits import (
-    ARCHITECTURES,
-    DEFAULT_RUNTIME,
-    MEMORY_MB_RANGE,
-    RUNTIMES,
-    TIMEOUT_S_RANGE,
-)
 
 __all__ = ["build_parser", "main"]
 
@@ -263,7 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--architecture", choices=ARCHITECTURES, default="x86_64", help="CPU architecture"
     )
     deploy.add_argument(
-        "--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME, help="Lambda Python runtime"
+        "--runtime",
+        choices=RUNTIMES,
+        default=COURSE_RUNTIME,
+        help="Lambda Python runtime (python3.12: the first on a glibc new enough for current wheels)",
     )
     deploy.add_argument(
         "--front-door",

@@ -27,7 +27,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "tests" / "data" / "lowest_versions.json"
 TESTED_TORCH = "torch==2.13.0"
-TEST_TOOLS = ("pytest", "hypothesis", "nbformat", "nbclient", "ipykernel")
+TEST_TOOLS = ("pytest", "hypothesis", "nbformat", "nbclient", "ipykernel", "build")
 # Tests that need what this environment deliberately lacks: the network and the JupyterLab
 # stack (routes), or the exact pinned libraries (committed model hashes skip themselves).
 IGNORED = ("tests/test_colab_route.py", "tests/test_routes.py")

@@ -196,3 +196,12 @@ def test_deploy_without_a_readable_zip_is_a_clean_error(capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "No such file" in err and "Traceback" not in err
+
+
+def test_deploy_defaults_to_the_runtime_the_course_deploys_to() -> None:
+    """python3.12 (Amazon Linux 2023): python3.11's Amazon Linux 2 has an older glibc than
+    current onnxruntime and numpy wheels need, so a default of 3.11 would fail at import."""
+    from companion.cli import build_parser
+
+    args = build_parser().parse_args(["deploy", "--zip", "bundle.zip"])
+    assert args.runtime == "python3.12"

@@ -11,6 +11,8 @@ wheel, or nothing.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import json
 import shutil
 import subprocess
@@ -19,9 +21,12 @@ import sysconfig
 import tomllib
 import venv
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRIBUTION = "run-ml-for-pennies"
@@ -54,6 +59,23 @@ report["instances"] = len(default_catalog().instances)
 report["result_files"] = bool(committed_json("optimize_distilbert.json"))
 print(json.dumps(report))
 """
+
+
+def _requirement_closure(requires: list[str]) -> set[str]:
+    """The distributions ``requires`` (without extras) pulls in, transitively, as installed here."""
+    found: set[str] = set()
+    todo = list(requires)
+    while todo:
+        requirement = Requirement(todo.pop())
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        name = canonicalize_name(requirement.name)
+        if name in found:
+            continue
+        found.add(name)
+        with contextlib.suppress(metadata.PackageNotFoundError):  # an extra's, not installed
+            todo.extend(metadata.requires(requirement.name) or [])
+    return found
 
 
 def _copy_sources(destination: Path) -> Path:
@@ -157,3 +179,48 @@ def test_the_console_script_runs_from_the_clean_venv(clean_venv: Path) -> None:
     )  # fmt: skip
     assert "monthly_cost_usd" in answer.stdout
     assert answer.stdout == here.stdout  # the same code and the same catalog, installed
+
+
+def _imported_distributions(path: Path) -> set[str]:
+    """Third-party distributions whose modules ``path`` imports (anywhere in it)."""
+    owners = metadata.packages_distributions()
+    tops: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            tops |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            tops.add(node.module.split(".")[0])
+    return {canonicalize_name(d) for top in tops - {"companion"} for d in owners.get(top, [])}
+
+
+def test_the_wheel_declares_every_library_companion_imports(wheel: Path) -> None:
+    """Every third-party library a companion module imports is declared by the wheel's own
+    Requires-Dist (any extra) or pulled in by what it declares: a library imported but declared
+    nowhere fails here, even though the clean venv above can see this environment's libraries.
+    (A library also pulled in transitively, such as pandas through statsmodels, is not caught
+    when dropped: pip would still install it.)"""
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(name).decode().splitlines()
+    requires = [
+        Requirement(line.split(":", 1)[1].strip())
+        for line in lines
+        if line.startswith("Requires-Dist:")
+    ]
+    every = [f"{r.name}{r.specifier}" for r in requires]  # extras' markers dropped
+    declared = _requirement_closure(every)
+    undeclared = {
+        str(path.relative_to(ROOT)): sorted(_imported_distributions(path) - declared)
+        for path in sorted((ROOT / "companion").rglob("*.py"))
+    }
+    undeclared = {k: v for k, v in undeclared.items() if v}
+    assert undeclared == {}
+    assert "pandas" in _imported_distributions(ROOT / "companion" / "costs" / "models.py")
+
+
+def test_the_closure_notices_a_missing_requirement() -> None:
+    """The check above can fail: without pandas declared, pandas' own dependencies are not
+    reached either."""
+    assert "pandas" in _requirement_closure(["pandas>=2"])
+    assert "pandas" not in _requirement_closure(["numpy>=2", "boto3>=1"])
+    assert "python-dateutil" in _requirement_closure(["pandas>=2"])

@@ -52,6 +52,12 @@ def test_the_scan_sees_a_relative_import_of_serverless() -> None:
         ("companion.serving.server", {"pandas", "scipy", "statsmodels", "matplotlib", "boto3"}),
         ("companion.kubernetes", {"pandas", "scipy", "matplotlib"}),
         ("companion.experiments.assignment", {"scipy", "statsmodels", "matplotlib"}),
+        # The package, its cost models, price catalog and CLI: none of the numeric stack (they
+        # read Lambda's limits from companion._lambda_limits, not through companion.serverless)
+        ("companion", {"numpy", "pandas", "scipy", "matplotlib"}),
+        ("companion.costs", {"numpy", "pandas", "scipy", "matplotlib"}),
+        ("companion.pricing", {"numpy", "pandas", "scipy", "matplotlib"}),
+        ("companion.cli", {"numpy", "pandas", "scipy", "matplotlib"}),
     ],
 )
 def test_light_modules_do_not_import_heavy_libraries(

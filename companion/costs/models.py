@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .._lambda_limits import MEMORY_MB_RANGE
 from ..pricing.catalog import GatewayPrice, InstancePrice, ServerlessPrice
-from ..serverless.limits import MEMORY_MB_RANGE
 from ._validate import at_least, fraction, integer_at_least, positive
 from .traffic import HOURS_PER_MONTH, TrafficProfile
 

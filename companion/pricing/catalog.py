@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 
 from companion import _checks
 
-from ..serverless.limits import ARCHITECTURES
+from .._lambda_limits import ARCHITECTURES
 from .exceptions import CatalogError, UnknownPriceError
 
 __all__ = [

@@ -1,7 +1,7 @@
 """A real serverless inference function: handler, packaging, deploy, local runs, memory tuning.
 
 The request contract (owned by :mod:`companion.serving`, re-exported here), the app and
-Lambda's limits (:mod:`.limits`, which imports nothing) are imported eagerly: the Lambda
+Lambda's limits (:mod:`.limits`, which imports only :mod:`companion._lambda_limits`) are imported eagerly: the Lambda
 handler needs them at cold start. Packaging, deploy, tuning, the test events and the local
 harness load on first use, so the function's init does not pay for boto3 or zipfile machinery
 it never calls. The deployable entry point is the module :mod:`companion.serverless.handler`
@@ -19,6 +19,7 @@ from .limits import (
     ARCHITECTURES,
     BYTES_PER_MB,
     CONTAINER_IMAGE_LIMIT_BYTES,
+    COURSE_RUNTIME,
     DEFAULT_PYTHON_VERSION,
     DEFAULT_RUNTIME,
     MEMORY_MB_RANGE,
@@ -139,6 +140,7 @@ __all__ = [
     "AUTH_TYPES",
     "BYTES_PER_MB",
     "CONTAINER_IMAGE_LIMIT_BYTES",
+    "COURSE_RUNTIME",
     "DEFAULT_MEMORY_SIZES_MB",
     "DEFAULT_PYTHON_VERSION",
     "DEFAULT_RUNTIME",

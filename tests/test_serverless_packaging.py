@@ -21,11 +21,11 @@ from packaging.utils import canonicalize_name
 from companion.serverless.limits import (
     BYTES_PER_MB,
     CONTAINER_IMAGE_LIMIT_BYTES,
+    PYTHON_VERSIONS,
     UNZIPPED_LIMIT_BYTES,
     ZIP_DIRECT_UPLOAD_LIMIT_BYTES,
 )
 from companion.serverless.packaging import (
-    LAMBDA_PYTHON_VERSIONS,
     Artifact,
     PackageSize,
     PackagingError,
@@ -46,12 +46,12 @@ HOST_ARCHITECTURE = {
     "arm64": "arm64",
 }.get(platform.machine().lower(), "")
 OTHER_ARCHITECTURE = "arm64" if HOST_ARCHITECTURE == "x86_64" else "x86_64"
-OTHER_PYTHON = next(v for v in LAMBDA_PYTHON_VERSIONS if v != HOST_PYTHON)
+OTHER_PYTHON = next(v for v in PYTHON_VERSIONS if v != HOST_PYTHON)
 WHEEL_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 can_build_here = pytest.mark.skipif(
     not sys.platform.startswith("linux")
-    or HOST_PYTHON not in LAMBDA_PYTHON_VERSIONS
+    or HOST_PYTHON not in PYTHON_VERSIONS
     or not HOST_ARCHITECTURE,
     reason="build_zip copies this environment: it needs Linux, a Lambda Python and x86_64/arm64",
 )

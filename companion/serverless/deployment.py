@@ -64,8 +64,6 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 # Lambda's limit on all environment variables together, measured here as the compact JSON of
 # the Variables map (keys, values and punctuation), which is at least what Lambda counts.
 ENVIRONMENT_MAX_BYTES = 4096
-# A zip uploaded directly (CreateFunction's ZipFile) may be at most 50 MB.
-ZIP_MAX_BYTES = ZIP_DIRECT_UPLOAD_LIMIT_BYTES
 _ROLE_SUFFIX = "-role"
 _POLICY_SUFFIX = "-logs"
 # Lambda allows 64 characters, but IAM role names stop at 64 too and the role is named
@@ -322,9 +320,9 @@ def _region_of(client: Any) -> str:
 def _check_zip(zip_bytes: object, handler: str) -> None:
     if not isinstance(zip_bytes, bytes | bytearray):
         raise TypeError(f"zip_bytes must be bytes, got {type(zip_bytes).__name__}")
-    if not 0 < len(zip_bytes) <= ZIP_MAX_BYTES:
+    if not 0 < len(zip_bytes) <= ZIP_DIRECT_UPLOAD_LIMIT_BYTES:
         raise ValueError(
-            f"zip_bytes must be 1 byte to {ZIP_MAX_BYTES} bytes (50 MB, Lambda's limit for a "
+            f"zip_bytes must be 1 byte to {ZIP_DIRECT_UPLOAD_LIMIT_BYTES} bytes (50 MB, Lambda's limit for a "
             f"direct upload), got {len(zip_bytes)} bytes"
         )
     if not zipfile.is_zipfile(io.BytesIO(zip_bytes)):

@@ -74,8 +74,6 @@ __all__ = [
 ]
 
 # Lambda's quotas and names live in companion.serverless.limits (AWS counts in binary MB).
-LAMBDA_PYTHON_VERSIONS = PYTHON_VERSIONS
-LAMBDA_ARCHITECTURES = ARCHITECTURES
 
 # The operating system (and its glibc) under each Python runtime: Lambda runtimes page,
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
@@ -226,8 +224,8 @@ def _names(packages: Sequence[str], field: str) -> list[str]:
 
 
 def _python_version(value: str, field: str = "python_version") -> str:
-    if value not in LAMBDA_PYTHON_VERSIONS:
-        allowed = ", ".join(LAMBDA_PYTHON_VERSIONS)
+    if value not in PYTHON_VERSIONS:
+        allowed = ", ".join(PYTHON_VERSIONS)
         raise ValueError(
             f"{field} must be one of {allowed} (the Lambda Python runtimes), got {value!r}"
         )
@@ -235,7 +233,7 @@ def _python_version(value: str, field: str = "python_version") -> str:
 
 
 def _architecture(value: str, field: str = "architecture") -> str:
-    if value not in LAMBDA_ARCHITECTURES:
+    if value not in ARCHITECTURES:
         raise ValueError(
             f"{field} must be 'x86_64' or 'arm64' (Lambda's architecture names), got {value!r}"
         )

@@ -19,6 +19,7 @@ from companion.optimize import (
     build_offline_model,
     default_model_dir,
     ensure_exported,
+    ensure_optimized,
     run_benchmark,
     save_results,
 )
@@ -54,6 +55,7 @@ def main() -> int:
 
     model_dir = default_model_dir("base")
     ensure_exported(build_offline_model(model_dir, "base"))
+    ensure_optimized(model_dir, isolated=True)  # SERVING_ONNX_FILE, which the predictor loads
     predictor = OnnxSentimentPredictor(model_dir, threads=args.threads)
     text = text_of_length(predictor, args.tokens)
     tokens = predictor.encode([text])["input_ids"].shape[1]

@@ -26,9 +26,11 @@ from companion.optimize import (
     default_model_dir,
     describe_instruction_sets,
     ensure_exported,
+    ensure_optimized,
 )
 from companion.optimize.benchmark import machine_description
 from companion.optimize.offline_model import sample_texts
+from companion.serving import SERVING_ONNX_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "companion" / "data" / "results" / "load_test_replica.json"
@@ -67,6 +69,7 @@ def main() -> int:
 
     model_dir = default_model_dir("base")
     ensure_exported(build_offline_model(model_dir, "base"))
+    ensure_optimized(model_dir, isolated=True)  # SERVING_ONNX_FILE, which the predictor loads
     texts = sample_texts(200, seed=0)
     texts_file = args.output.with_suffix(".texts.tmp.json")
     texts_file.parent.mkdir(parents=True, exist_ok=True)
@@ -103,8 +106,8 @@ def main() -> int:
                 **VARIANTS[name],
                 "step_seconds": args.step_seconds,
                 "texts": len(texts),
-                "model": "DistilBERT-size int8 (offline build)",
-                "onnx_file": "model.int8.onnx",
+                "model": "DistilBERT-size fused int8 (offline build)",
+                "onnx_file": SERVING_ONNX_FILE,
             },
         )
         for name in VARIANTS

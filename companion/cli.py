@@ -20,6 +20,7 @@ from ._lambda_limits import (
     RUNTIMES,
     TIMEOUT_S_RANGE,
 )
+from ._serving_model import SERVING_ONNX_FILE, SERVING_VARIANT
 from .costs import (
     TrafficProfile,
     always_on_cost,
@@ -35,7 +36,7 @@ from .scenario import scenario_traffic
 
 __all__ = ["build_parser", "main"]
 
-_REFERENCE = reference_latency("onnxruntime-int8", 128)
+_REFERENCE = reference_latency(SERVING_VARIANT, 128)
 
 
 def _number(
@@ -325,7 +326,7 @@ def _add_serve(sub: Any) -> None:
     serve.add_argument(
         "--onnx-file",
         default=None,
-        help="ONNX file in the folder (default: $ONNX_FILE, else model.int8.onnx)",
+        help=f"ONNX file in the folder (default: $ONNX_FILE, else {SERVING_ONNX_FILE})",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 in a container)"
@@ -397,10 +398,10 @@ def _serve(args: argparse.Namespace) -> str:
 
     environ = os.environ
     model_dir = Path(args.model_dir or environ.get("MODEL_DIR") or default_model_dir("base"))
-    onnx_file = args.onnx_file or environ.get("ONNX_FILE") or "model.int8.onnx"
+    onnx_file = args.onnx_file or environ.get("ONNX_FILE") or SERVING_ONNX_FILE
     build = (
-        'python -c "from companion.optimize import build_offline_model, ensure_exported; '
-        f"ensure_exported(build_offline_model('{model_dir}'))\" (needs pip install '.[optimize]'), "
+        'python -c "from companion.optimize import build_offline_model, ensure_optimized; '
+        f"ensure_optimized(build_offline_model('{model_dir}'))\" (needs pip install '.[optimize]'), "
         "or run lesson 02"
     )
     if not model_dir.is_dir():

@@ -15,7 +15,10 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+from ._serving_model import SERVING_VARIANT
+
 __all__ = [
+    "SERVING_VARIANT",
     "GpuReference",
     "LatencyMeasurement",
     "ReferenceMachine",
@@ -109,7 +112,7 @@ def reference_machine() -> ReferenceMachine:
 
 
 def reference_latency(runtime: str, sequence_length: int = 128) -> LatencyMeasurement:
-    """The recorded batch-1 latency (p50 and p95) for ``runtime`` (e.g. ``"onnxruntime-int8"``)
+    """The recorded batch-1 latency (p50 and p95) for ``runtime`` (e.g. :data:`SERVING_VARIANT`, ``"onnxruntime-int8-optimized"``)
     at ``sequence_length``."""
     rows = _load()[1]
     for row in rows:

@@ -10,12 +10,20 @@ import pytest
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny DistilBERT variant, saved, exported to ONNX and quantized: built once per run."""
-    from companion.optimize import build_offline_model, export_onnx, load_classifier, quantize_int8
+    """The tiny DistilBERT variant, saved, exported to ONNX (plain and fused) and quantized:
+    built once per run."""
+    from companion.optimize import (
+        build_offline_model,
+        ensure_optimized,
+        export_onnx,
+        load_classifier,
+        quantize_int8,
+    )
 
     folder = build_offline_model(tmp_path_factory.mktemp("tiny"), "tiny")
     model, _ = load_classifier(folder)
     quantize_int8(export_onnx(model, folder))
+    ensure_optimized(folder)  # the fused int8 model the server and the handler load by default
     return folder
 
 

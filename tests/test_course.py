@@ -277,6 +277,36 @@ def test_committed_json_names_what_exists(name: str, message: str) -> None:
         committed_json(name)
 
 
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in (ROOT / "companion/data/results").glob("*.json"))
+)
+def test_every_committed_result_names_its_machines_instruction_sets(name: str) -> None:
+    """Issue 16: a speed (or memory) figure is only comparable with the CPU's instruction sets
+    beside it (AVX2 vs AVX-512 VNNI vs AMX changes the int8 ranking)."""
+    from companion.optimize import describe_instruction_sets
+
+    machine = json.loads((ROOT / "companion/data/results" / name).read_text())["machine"]
+    flags = machine.get("instruction_sets")
+    assert flags, f"{name}: the machine record has no instruction_sets; re-run its benchmark"
+    assert machine["int8_instructions"] in describe_instruction_sets(flags)
+
+
+def test_every_lesson_ran_the_binder_path_under_the_memory_budget() -> None:
+    """The committed lesson-memory run covers every lesson, ran each with Binder's 2 GB limit
+    (so the lessons took the path a Binder session takes: no fused build) and stayed under
+    the course's 1.5 GB budget."""
+    from companion.course import committed_json
+
+    run = committed_json("lesson_memory.json")
+    assert run["memory_limit_mb"] == 2048
+    measured = {row["lesson"]: row for row in run["lessons"]}
+    assert set(measured) == {path.name for path in lesson_files(ROOT / "lessons")}
+    over = {
+        name: row["peak_mb"] for name, row in measured.items() if row["peak_mb"] >= run["budget_mb"]
+    }
+    assert not over, f"over the {run['budget_mb']:g} MB budget: {over}"
+
+
 def test_every_result_a_lesson_reads_is_package_data() -> None:
     """The wheel's package data covers every results file the lessons name."""
     import tomllib

@@ -137,9 +137,13 @@ def source(cell: dict[str, Any]) -> str:
 
 
 def shown(cell: dict[str, Any]) -> str:
-    """What a reader sees of a cell: its Markdown, or its outputs (text, tables, Markdown)."""
+    """What a reader sees of a cell: its Markdown, or its outputs (text, tables, Markdown).
+    Live timings (cells tagged ``nbval-ignore-output``) are left out: they differ on every run
+    and machine, so a match there is chance, not a given-away answer."""
     if cell["cell_type"] == "markdown":
         return source(cell)
+    if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
+        return ""
     parts = []
     for output in cell.get("outputs", []):
         parts.append("".join(output.get("text", "")))

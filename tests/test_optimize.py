@@ -42,7 +42,7 @@ from companion.optimize import (
 from companion.optimize.benchmark import distilbert_forward_flops
 from companion.pricing import default_catalog
 from companion.scenario import scenario_traffic
-from companion.serving import EmptyTextError, OnnxSentimentPredictor
+from companion.serving import SERVING_ONNX_FILE, EmptyTextError, OnnxSentimentPredictor
 
 TEXTS = sample_texts(12, seed=3)
 
@@ -230,7 +230,7 @@ def test_predictions_match_the_onnx_logits(
     tiny: Path, predictor: OnnxSentimentPredictor, loaded: tuple[Any, Any]
 ) -> None:
     _, tokenizer = loaded
-    expected = onnx_logits(tiny / "model.int8.onnx", tokenizer, TEXTS)
+    expected = onnx_logits(tiny / SERVING_ONNX_FILE, tokenizer, TEXTS)  # the default file
     np.testing.assert_allclose(predictor.logits(TEXTS), expected, atol=1e-6)
     predictions = predictor.predict(TEXTS)
     assert [p.label for p in predictions] == [LABELS[i] for i in expected.argmax(-1)]

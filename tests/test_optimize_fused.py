@@ -19,15 +19,18 @@ from companion.optimize import (
     cpu,
     describe_instruction_sets,
     ensure_optimized,
+    ensure_serving_model,
     export_onnx_fusable,
     fuse_transformer_graph,
     instruction_sets,
     int8_instructions,
     load_classifier,
     machine_description,
+    memory_limit_mb,
     onnx_logits,
     operator_counts,
     operator_profile,
+    optimize_steps,
     optimized_variants,
     quantize_optimized,
     sample_texts,
@@ -44,9 +47,10 @@ TINY_HEADS, TINY_HIDDEN, TINY_LAYERS = 2, 32, 2
 
 @pytest.fixture(scope="module")
 def folder(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the tiny model folder, so the files built here stay out of the shared one."""
+    """A copy of the tiny model folder without its fused files, so this module builds them
+    itself and keeps them out of the shared one."""
     target = tmp_path_factory.mktemp("fused") / "tiny"
-    shutil.copytree(tiny, target)
+    shutil.copytree(tiny, target, ignore=shutil.ignore_patterns("model.optimized*"))
     return target
 
 
@@ -303,3 +307,65 @@ def test_results_nested_frames_are_saved_as_records(tmp_path: Path) -> None:
     saved = json.loads(path.read_text())
     assert saved["int8_methods"]["timings"] == [{"variant": "dynamic", "p50_ms": 2.5}]
     assert saved["rows"] == [[{"variant": "dynamic", "p50_ms": 2.5}]]
+
+
+# --- the memory the build needs, and the model a smaller machine serves -------------------------
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        pytest.param("1024", "model.int8.onnx", id="Binder-size: the plain int8"),
+        pytest.param("65536", OPTIMIZED_INT8, id="enough memory: the fused int8"),
+    ],
+)
+def test_the_served_model_follows_the_memory_the_machine_allows(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, expected: str
+) -> None:
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny, folder, ignore=shutil.ignore_patterns("model.optimized*"))
+    monkeypatch.setenv("COMPANION_MEMORY_LIMIT_MB", limit)
+    assert ensure_serving_model(folder).name == expected
+    assert (folder / OPTIMIZED_INT8).exists() is (expected == OPTIMIZED_INT8)
+
+
+def test_an_already_built_fused_model_is_served_whatever_the_memory(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPANION_MEMORY_LIMIT_MB", "512")
+    assert ensure_serving_model(tiny).name == OPTIMIZED_INT8  # conftest built it
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("lots", "must be a number"), ("0", "must be > 0"), ("-5", "must be > 0")],
+)
+def test_a_bad_memory_override_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    monkeypatch.setenv("COMPANION_MEMORY_LIMIT_MB", value)
+    with pytest.raises(ValueError, match=f"COMPANION_MEMORY_LIMIT_MB {message}"):
+        memory_limit_mb()
+
+
+def test_without_an_override_the_limit_is_the_machines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COMPANION_MEMORY_LIMIT_MB", raising=False)
+    total_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    assert 0 < memory_limit_mb() <= total_kb / 1024
+
+
+def test_the_isolated_build_reports_each_steps_peak_and_the_same_bytes(
+    tiny: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny, folder, ignore=shutil.ignore_patterns("model.optimized*"))
+    peaks = optimize_steps(folder)  # each step in a process of its own
+    assert set(peaks) == {"export_fusable", "fuse", "quantize"} and all(
+        v > 0 for v in peaks.values()
+    )
+    assert (folder / OPTIMIZED_INT8).read_bytes() == (tiny / OPTIMIZED_INT8).read_bytes()
+    assert not list(folder.glob(".optimizing-*"))  # the scratch folder is gone

@@ -195,7 +195,8 @@ def test_an_impossible_p95_is_a_clear_answer() -> None:
     answer = plan(requirements(p95=5), None, CATALOG)
     assert answer.chosen is None
     assert "cannot be met by any measured variant" in answer.verdict
-    assert "88.0 ms" in answer.verdict  # the fastest measured p95 (int8, 128 tokens)
+    fastest = min(m.p95_ms for m in default_measurements().values())  # the fused int8's
+    assert f"{fastest:.1f} ms" in answer.verdict
 
 
 def test_an_impossible_budget_names_what_meeting_the_target_costs() -> None:
@@ -307,7 +308,8 @@ def test_a_swing_that_loses_the_target_ranks_widest_and_is_nan() -> None:
 
     from companion.planner import sensitivity
 
-    rows = sensitivity(requirements(budget=1e9), None, CATALOG)  # int8 p95 88 ms × 1.2 > 100
+    # the fused int8's p95 (66.6 ms) meets 75 ms, but not 20% slower (79.9 ms)
+    rows = sensitivity(requirements(p95=75, budget=1e9), None, CATALOG)
     lost = [r for r in rows if math.isnan(float(r["high_usd"]))]
     assert lost and rows[0] is lost[0]
 

@@ -137,3 +137,24 @@ def test_lesson_01_plans_with_lesson_02s_committed_measurement() -> None:
         measured = reference_latency(row["variant"], row["sequence_length"])
         assert (measured.p50_ms, measured.p95_ms) == (row["p50_ms"], row["p95_ms"])
         assert measured.p95_ms >= measured.p50_ms
+
+
+def test_the_served_model_is_the_fastest_benchmarked_onnx_runtime_int8_that_agrees() -> None:
+    """The file every serving path loads is the one the benchmark measured under the label the
+    lessons plan with, and that variant is the fastest ONNX Runtime int8 at one 128-token
+    request among those that agreed with PyTorch (OpenVINO is left out: Lambda can't carry it)."""
+    from companion.course import committed_json
+    from companion.measurements import SERVING_VARIANT
+    from companion.serving import SERVING_ONNX_FILE
+
+    committed = committed_json("optimize_distilbert.json")
+    assert committed["variants"][SERVING_VARIANT] == SERVING_ONNX_FILE
+    agreed = {a["candidate"] for a in committed["agreement"] if a["passed"]}
+    candidates = {
+        row["variant"]: row["p50_ms"]
+        for row in committed["runtimes"]
+        if row["variant"].startswith("onnxruntime-int8")
+        and row["variant"] in agreed
+        and (row["batch_size"], row["sequence_length"]) == (1, 128)
+    }
+    assert len(candidates) >= 2 and min(candidates, key=candidates.__getitem__) == SERVING_VARIANT

@@ -35,6 +35,7 @@ from starlette.testclient import TestClient
 from companion.cli import main
 from companion.serverless.app import InferenceApp
 from companion.serverless.events import function_url_event
+from companion.serving import SERVING_ONNX_FILE
 from companion.serving.batching import BatchingConfig, MicroBatcher
 from companion.serving.contract import Limits, RequestError, parse_predict_request
 from companion.serving.server import create_app, create_app_for_folder, make_server
@@ -579,7 +580,7 @@ def test_the_tiny_model_over_real_http(tiny):
     with uvicorn_thread(app) as (url, _, _), httpx.Client(base_url=url, timeout=10) as client:
         assert client.get("/healthz").status_code == 200
         wait_until(lambda: client.get("/readyz").status_code == 200)
-        assert client.get("/readyz").json()["model_version"] == f"{tiny.name}/model.int8.onnx"
+        assert client.get("/readyz").json()["model_version"] == f"{tiny.name}/{SERVING_ONNX_FILE}"
         response = client.post("/predict", json={"texts": texts})
         assert response.status_code == 200
         bad = client.post("/predict", content=b"{nope")
@@ -745,7 +746,9 @@ def test_sigterm_stops_the_cli_server_gracefully(tiny):
     ("files", "fragment"),
     [
         pytest.param(None, "does not exist", id="no folder"),
-        pytest.param(["config.json"], "missing tokenizer.json, model.int8.onnx", id="not exported"),
+        pytest.param(
+            ["config.json"], "missing tokenizer.json, model.optimized.int8.onnx", id="not exported"
+        ),
     ],
 )
 def test_serve_without_an_exported_model_is_a_one_line_usage_error(
@@ -778,7 +781,7 @@ def test_serve_without_an_exported_model_is_a_one_line_usage_error(
 )
 def test_serve_rejects_bad_environment_variables(tmp_path, capsys, monkeypatch, variable, value,
                                                  fragment):  # fmt: skip
-    for name in ("config.json", "tokenizer.json", "model.int8.onnx"):
+    for name in ("config.json", "tokenizer.json", SERVING_ONNX_FILE):
         (tmp_path / name).write_text("{}")
     for name in ("ONNX_THREADS", "OMP_NUM_THREADS", "PORT", "MAX_TEXTS"):
         monkeypatch.delenv(name, raising=False)

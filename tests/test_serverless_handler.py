@@ -23,6 +23,7 @@ from companion.serverless.events import (
     rest_api_event,
 )
 from companion.serverless.harness import invoke_locally
+from companion.serving import SERVING_ONNX_FILE
 from companion.serving.contract import Limits, RequestError, parse_predict_request
 
 
@@ -309,7 +310,7 @@ def test_the_handler_runs_cold_then_warm_in_a_fresh_process(tiny: Path) -> None:
     first, second = (json.loads(r["body"]) for r in report.responses[:2])
     assert first["cold_start"] is True and second["cold_start"] is False
     assert first["init_duration_ms"] == pytest.approx(report.init_duration_ms, abs=0.01)
-    assert first["model_version"] == f"{tiny.name}/model.int8.onnx"
+    assert first["model_version"] == f"{tiny.name}/{SERVING_ONNX_FILE}"
     assert len(report.log_lines) == 3 and report.log_lines[0]["cold_start"] is True
     assert report.peak_memory_mb > 0 and report.import_ms > 0
     assert len(report.warm_durations_ms) == 2

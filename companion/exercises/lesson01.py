@@ -37,7 +37,7 @@ Q1_HOURS = 24  # the fleet is held at its Black Friday size for the whole day
 
 def _q1_throughput() -> float:
     vcpus = default_catalog().instance(Q1_INSTANCE).vcpus
-    latency = reference_latency("onnxruntime-int8", 128).p50_ms
+    latency = reference_latency("onnxruntime-int8-optimized", 128).p50_ms
     return throughput_from_latency(latency, vcpus, threads_per_request=2)
 
 
@@ -60,7 +60,7 @@ q1 = NumericExercise(
         "for that day and hold it for all 24 hours at the size the peak needs at a "
         f"{Q1_TARGET_UTILIZATION:.0%} target utilization. One instance serves "
         "`throughput_from_latency(p50, 8, threads_per_request=2)` req/s with the int8 model "
-        '(`p50 = reference_latency("onnxruntime-int8", 128).p50_ms`). What does that day cost in '
+        '(`p50 = reference_latency("onnxruntime-int8-optimized", 128).p50_ms`). What does that day cost in '
         "USD, on-demand?"
     ),
     hint_text=(
@@ -220,7 +220,7 @@ Q3_MEMORY_MB = 3538  # 2 vCPUs: Lambda gives one vCPU per 1,769 MB
 
 def _q3(gateway: bool = True, monthly: bool = False) -> float:
     catalog = default_catalog()
-    latency = reference_latency("onnxruntime-int8", 128).p50_ms
+    latency = reference_latency("onnxruntime-int8-optimized", 128).p50_ms
     lam = serverless_curve(
         scenario_traffic(), catalog.lambda_price("arm64"), latency, Q3_MEMORY_MB,
         gateway=catalog.gateway("http") if gateway else None,
@@ -241,7 +241,7 @@ q3 = NumericExercise(
     question=(
         f"Two always-on {Q3_INSTANCE} instances (the high-availability minimum) cost a fixed amount "
         f"a month. An arm64 Lambda with {Q3_MEMORY_MB} MB (2 vCPUs) runs the int8 model in the "
-        "reference p50 (`reference_latency('onnxruntime-int8', 128).p50_ms`), behind an HTTP API, free tier on. Above how many requests *per day* "
+        "reference p50 (`reference_latency('onnxruntime-int8-optimized', 128).p50_ms`), behind an HTTP API, free tier on. Above how many requests *per day* "
         "does the Lambda cost more than the two instances?"
     ),
     hint_text=(
@@ -285,7 +285,7 @@ def _q4_lambda(architecture: str = "x86_64", gateway: bool = True, free_tier: bo
     catalog = default_catalog()
     curve = serverless_curve(
         scenario_traffic(), catalog.lambda_price(architecture),
-        reference_latency("onnxruntime-int8", 128).p50_ms, Q4_MEMORY_MB,
+        reference_latency("onnxruntime-int8-optimized", 128).p50_ms, Q4_MEMORY_MB,
         free_tier=free_tier, gateway=catalog.gateway("http") if gateway else None,
     )  # fmt: skip
     return float(brentq(lambda daily: curve(daily) - MONTHLY_BUDGET_USD, 1e3, 1e9, xtol=1e-3))
@@ -301,7 +301,7 @@ def _q4_fleet_instances() -> int:
 def _q4_fleet() -> float:
     """The most requests a day that fleet carries at its peak hour at 70% (day/night shape)."""
     throughput = throughput_from_latency(
-        reference_latency("onnxruntime-int8", 128).p50_ms,
+        reference_latency("onnxruntime-int8-optimized", 128).p50_ms,
         default_catalog().instance(Q4_INSTANCE).vcpus, threads_per_request=2,
     )  # fmt: skip
     peak_per_daily_request = scenario_traffic(1.0).peak_rps
@@ -317,7 +317,7 @@ def _q4_linear() -> float:
     catalog = default_catalog()
     at_5m = serverless_cost(
         scenario_traffic(), catalog.lambda_price("x86_64"),
-        reference_latency("onnxruntime-int8", 128).p50_ms, Q4_MEMORY_MB,
+        reference_latency("onnxruntime-int8-optimized", 128).p50_ms, Q4_MEMORY_MB,
         gateway=catalog.gateway("http"),
     ).monthly_cost_usd  # fmt: skip
     return scenario_traffic().daily_requests * MONTHLY_BUDGET_USD / at_5m

@@ -93,7 +93,7 @@ q1 = NumericExercise(
 
 # --- q2: one sync of scale-up under the default behavior ----------------------------------------
 
-Q2_CURRENT, Q2_UTILIZATION, Q2_TARGET, Q2_MAX = 17, 245.0, 70, 113
+Q2_CURRENT, Q2_UTILIZATION, Q2_TARGET, Q2_MAX = 17, 245.0, 70, 146  # maxReplicas of 04a
 
 
 def _q2_proposal() -> int:
@@ -109,7 +109,7 @@ def _q2() -> float:
 q2 = NumericExercise(
     name="q2",
     question=(
-        "An HPA with the default behavior (target 70 %, max_replicas 113) runs 17 Ready pods, "
+        f"An HPA with the default behavior (target 70 %, max_replicas {Q2_MAX}) runs 17 Ready pods, "
         "none starting; at this sync they average 245 %, so the metric proposes 60. How many "
         "replicas does it set in this sync?"
     ),
@@ -205,7 +205,7 @@ q3 = NumericExercise(
             "the window keeps recommendations strictly newer than now − 300 s; the 585 s one is out at 885 s.",
         ),
     ),
-    success="five minutes of paying for idle pods after every drop: the price of not flapping.",
+    success="almost five minutes of paying for idle pods after every drop: the price of not flapping.",
 )
 
 # --- q4 (design): tune the target for Black Friday, for the least money ------------------------
@@ -260,9 +260,15 @@ def _q4() -> float:
     return _q4_scan()[_q4_best_target()][0]
 
 
-def _q4_highest_allowed() -> float:
-    scan = _q4_scan()
-    return scan[max(t for t, (_, over) in scan.items() if over < Q4_MAX_OVER_CAPACITY)][0]
+def _q4_first_break() -> int:
+    """The lowest target whose Black Friday breaks the rule."""
+    return min(t for t, (_, over) in _q4_scan().items() if over >= Q4_MAX_OVER_CAPACITY)
+
+
+def _q4_before_first_break() -> float:
+    """The cost at the target just below the first one that breaks the rule (a mistake: higher
+    targets can keep the rule again)."""
+    return _q4_scan()[_q4_first_break() - 1][0]
 
 
 def _q4_cheapest_ignoring_rule() -> float:
@@ -278,7 +284,7 @@ def _q4_ordinary_day() -> float:
 def _q4_solution() -> str:
     scan = _q4_scan()
     best = _q4_best_target()
-    highest = max(t for t, (_, over) in scan.items() if over < Q4_MAX_OVER_CAPACITY)
+    first_break = _q4_first_break()
     return (
         "Scan every whole target and keep the cheapest that obeys the rule:\n\n```python\n"
         "rows = {t: simulate_hpa(friday, replica, replace(hpa, target_utilization_percent=t))\n"
@@ -287,11 +293,13 @@ def _q4_solution() -> str:
         "best = min(ok, key=ok.get)\n```\n\n"
         f"The answer is target {best} %, ${scan[best][0]:.2f} a month "
         f"({100 * scan[best][1]:.2f} % of requests over capacity), against "
-        f"${scan[70][0]:.2f} at the default 70 %. The month does not fall steadily with the "
-        f"target: {highest} % is the highest target under 1 %, yet it costs "
-        f"${scan[highest][0]:.2f}: compare every target that keeps the rule instead of taking "
-        "the highest. Above the rule's edge the saving is paid for in requests the Ready pods "
-        "cannot serve, which is why you simulate the setting instead of guessing it."
+        f"${scan[70][0]:.2f} at the default 70 %. Neither the month nor the share over capacity "
+        f"moves steadily with the target: {first_break} % already breaks the rule "
+        f"({100 * scan[first_break][1]:.2f} %), yet {best} % keeps it, because the HPA's 10 % "
+        "tolerance and whole pods decide where the fleet settles. So scan every target instead "
+        "of stopping at the first that fails. Above the rule's edge the saving is paid for in "
+        "requests the Ready pods cannot serve, which is why you simulate the setting instead of "
+        "guessing it."
     )
 
 
@@ -307,7 +315,7 @@ q4 = NumericExercise(
     hint_text=(
         "Loop over range(70, 101) with `replace(hpa, target_utilization_percent=t)` and "
         "`simulate_hpa(friday, replica, ...)`; keep those with `over_capacity_fraction < 0.01`, "
-        "then take the cheapest, not the highest target."
+        "then take the cheapest of them all: don't stop at the first target that fails."
     ),
     solution_text=_q4_solution,
     expected=_q4,
@@ -315,8 +323,8 @@ q4 = NumericExercise(
     rel_tol=0.005,
     mistakes=(
         Mistake(
-            _q4_highest_allowed,
-            "that is the highest target under the 1 % rule, but not the cheapest: the cost does not fall steadily with the target, so compare the costs of every target that keeps the rule.",
+            _q4_before_first_break,
+            "that is the last target before the rule first breaks; higher targets can keep it again (the HPA's tolerance and whole pods decide where the fleet settles), so scan them all.",
         ),
         Mistake(
             _q4_cheapest_ignoring_rule,

@@ -188,8 +188,9 @@ q4 = NumericExercise(
     ),
     hint_text="Downtime = (1 − availability) × hours in the month × 60.",
     solution_text=lambda: (
-        f"(1 − 0.999) × 730 × 60 = {_downtime_minutes():.1f} minutes: one slow rollout or one "
-        "HPA morning ramp (lesson 04) can spend a good part of it."
+        f"(1 − 0.999) × 730 × 60 = {_downtime_minutes():.1f} minutes: one slow rollout can "
+        "spend a good part of it, and lesson 04's HPA spends minutes over capacity at every "
+        "morning ramp."
     ),
     expected=_downtime_minutes,
     unit="minutes",
@@ -294,7 +295,7 @@ quiz = Quiz(
             options={
                 "a": Option(
                     "The p95 target: no design the course measured meets it",
-                    "No: the int8 designs meet it (p95 88 ms at 128 tokens). The target rules out "
+                    "No: the int8 designs meet it (their p95 at 128 tokens is under 100 ms). The target rules out "
                     "the slower runtimes, not every design.",
                 ),
                 "b": Option(

@@ -503,8 +503,9 @@ def replica_sizing(result: LoadTestResult, *, round_to_millicores: int = 100) ->
     """Size the pod's CPU request from the measured CPU use at the sustained rate.
 
     The request is the CPU the replica used at its sustained rate, rounded up to
-    ``round_to_millicores``; the HPA's utilization is measured against it, so 100 % of the
-    request means "at capacity", and a target of 70 % keeps 30 % headroom for spikes.
+    ``round_to_millicores``; the HPA's utilization is measured against it. The rounding puts
+    the capacity below 100 % of the request (``utilization_at_capacity_percent``: 0.31 cores of a
+    400m request is 78 %), so a target must sit below that figure to leave headroom for spikes.
     """
     step = result.sustained_step
     if step is None:

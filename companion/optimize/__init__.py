@@ -36,16 +36,19 @@ from .export import (
 from .fusion import (
     DEFAULT_INT8_METHOD,
     INT8_METHODS,
+    OPTIMIZE_MEMORY_MB,
     FusionReport,
     calibration_batches,
     ensure_optimized,
+    ensure_serving_model,
     export_onnx_fusable,
     fuse_transformer_graph,
     operator_counts,
+    optimize_steps,
     quantize_optimized,
 )
 from .gpu import GpuMeasurement, cuda_available, gpu_benchmark, gpu_price_per_hour
-from .isolation import run_isolated
+from .isolation import memory_limit_mb, run_isolated
 from .model_benchmark import TOLERANCES, benchmark_model, read_measurements
 from .offline_model import (
     DEFAULT_MODEL_ID,
@@ -75,6 +78,7 @@ __all__ = [
     "LABELS",
     "OPENVINO_INT8",
     "OPTIMIZED_VARIANTS",
+    "OPTIMIZE_MEMORY_MB",
     "TOLERANCES",
     "AgreementError",
     "AgreementReport",
@@ -100,6 +104,7 @@ __all__ = [
     "ensure_exported",
     "ensure_openvino_int8",
     "ensure_optimized",
+    "ensure_serving_model",
     "export_onnx",
     "export_onnx_fusable",
     "export_saved",
@@ -111,6 +116,7 @@ __all__ = [
     "int8_instructions",
     "load_classifier",
     "machine_description",
+    "memory_limit_mb",
     "onnx_logits",
     "openvino_available",
     "openvino_runner",
@@ -118,6 +124,7 @@ __all__ = [
     "operator_profile",
     "operator_shares",
     "optimization_savings",
+    "optimize_steps",
     "optimized_variants",
     "ort_session",
     "quantize_int8",

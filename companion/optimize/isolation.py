@@ -16,7 +16,7 @@ from typing import Any
 
 from .exceptions import IsolatedStepError
 
-__all__ = ["run_isolated"]
+__all__ = ["memory_limit_mb", "run_isolated"]
 
 _CHILD = (
     "import importlib, sys; "
@@ -52,3 +52,42 @@ def run_isolated(function: Callable[..., Any], *arguments: str | Path) -> float:
         )
     last = answer.stdout.strip().splitlines()[-1:] or ["0"]
     return int(last[0]) / 1024 if last[0].isdigit() else 0.0
+
+
+def memory_limit_mb() -> float:
+    """The memory this machine or container lets the notebook use, in MB: the
+    ``COMPANION_MEMORY_LIMIT_MB`` environment variable when set (to rehearse a smaller machine,
+    as ``benchmarks/lesson_memory.py`` rehearses Binder's), else the cgroup's limit (v2
+    ``memory.max``, v1 ``memory.limit_in_bytes``; Binder's is 2 GB), else the machine's
+    ``MemTotal``; ``inf`` where none can be read."""
+    import math
+    import os
+
+    override = os.environ.get("COMPANION_MEMORY_LIMIT_MB")
+    if override:
+        try:
+            value = float(override)
+        except ValueError:
+            raise ValueError(
+                f"COMPANION_MEMORY_LIMIT_MB must be a number, got {override!r}"
+            ) from None
+        if not value > 0:
+            raise ValueError(f"COMPANION_MEMORY_LIMIT_MB must be > 0, got {override!r}")
+        return value
+    limits = []
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text) / 2**20)
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        total_kb = next(
+            int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal:")
+        )
+        limits.append(total_kb / 1024)
+    except (OSError, StopIteration, ValueError):
+        pass
+    return min(limits) if limits else math.inf

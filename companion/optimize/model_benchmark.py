@@ -2,10 +2,12 @@
 a results file the planner accepts (``python -m companion benchmark`` /
 ``python -m companion plan --measurements FILE``).
 
-Export to ONNX, int8 quantization, an agreement check against PyTorch on sample texts, then
-batch-1 latency (p50/p95) of PyTorch fp32, ONNX Runtime fp32 and int8 at each sequence length,
-with the machine's description (CPU model and instruction sets). Only variants whose agreement
-check passed are offered to the planner.
+Export to ONNX, int8 quantization, and for a BERT-like model (one whose config names its
+attention heads and hidden size) the fused int8 graph the course serves
+(:func:`companion.optimize.ensure_optimized`'s steps); an agreement check against PyTorch on
+sample texts, then batch-1 latency (p50/p95) of PyTorch fp32 and each ONNX Runtime variant at
+each sequence length, with the machine's description (CPU model and instruction sets). Only
+variants whose agreement check passed are offered to the planner.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from typing import Any
 
 __all__ = ["TOLERANCES", "benchmark_model", "read_measurements"]
 
-TOLERANCES = {"onnxruntime-fp32": 1e-4, "onnxruntime-int8": 0.05}
+TOLERANCES = {
+    "onnxruntime-fp32": 1e-4,
+    "onnxruntime-int8": 0.05,
+    "onnxruntime-int8-optimized": 0.05,
+}
 FORMAT = "companion-benchmark/1"
 
 
@@ -35,18 +41,23 @@ def benchmark_model(
     from .benchmark import BenchmarkCase, machine_description, run_benchmark, token_batch
     from .export import check_agreement, export_onnx, onnx_logits, quantize_int8, torch_logits
     from .offline_model import load_classifier, sample_texts
-    from .runtimes import runtime_variants
+    from .runtimes import optimized_variants, runtime_variants
 
     classifier, tokenizer = load_classifier(model)
     with tempfile.TemporaryDirectory(prefix="companion-benchmark-") as scratch:
         fp32 = export_onnx(classifier, scratch)
         int8 = quantize_int8(fp32)
+        files = {"onnxruntime-fp32": fp32, "onnxruntime-int8": int8}
+        fused, fused_note = _fused_int8(classifier, Path(scratch))
+        if fused is not None:
+            files["onnxruntime-int8-optimized"] = fused
         texts = sample_texts(32, seed=7)
         reference = torch_logits(classifier, tokenizer, texts)
-        candidates = {"onnxruntime-fp32": onnx_logits(fp32, tokenizer, texts),
-                      "onnxruntime-int8": onnx_logits(int8, tokenizer, texts)}  # fmt: skip
+        candidates = {name: onnx_logits(path, tokenizer, texts) for name, path in files.items()}
         agreement = check_agreement(reference, candidates, TOLERANCES, raise_on_failure=False)
         variants = runtime_variants(classifier, fp32, int8, threads)
+        if fused is not None:
+            variants |= optimized_variants({"onnxruntime-int8-optimized": fused}, threads)
         limit = int(classifier.config.max_position_embeddings)
         cases = [BenchmarkCase(1, min(length, limit)) for length in sequence_lengths]
         table = run_benchmark(
@@ -62,7 +73,8 @@ def benchmark_model(
         "parameters": int(sum(p.numel() for p in classifier.parameters())),
         "threads": threads,
         "machine": machine_description(),
-        "agreement": [r.__dict__ for r in agreement],
+        "agreement": [r.__dict__ | {"passed": r.passed} for r in agreement],
+        "fused_int8": fused_note,
         "measurements": [
             {
                 "variant": row["variant"],
@@ -74,6 +86,28 @@ def benchmark_model(
             for row in table.to_dict(orient="records")
         ],
     }
+
+
+def _fused_int8(classifier: Any, folder: Path) -> tuple[Path | None, str]:
+    """The fused int8 graph of a BERT-like ``classifier`` in ``folder`` and a note for the
+    results file; ``None`` (and the reason) when its config does not name the attention heads
+    and hidden size the fusion needs, or when a fusion or quantization step fails on its graph
+    (the plain variants are measured either way)."""
+    from .fusion import export_onnx_fusable, fuse_transformer_graph, quantize_optimized
+
+    config = classifier.config
+    heads = getattr(config, "n_heads", None) or getattr(config, "num_attention_heads", None)
+    hidden = getattr(config, "dim", None) or getattr(config, "hidden_size", None)
+    if not heads or not hidden:
+        return None, "skipped: the config names no attention heads and hidden size"
+    try:
+        eager = export_onnx_fusable(classifier, folder / "fused")
+        fused = folder / "fused" / "model.optimized.onnx"
+        report = fuse_transformer_graph(eager, fused, num_heads=int(heads), hidden_size=int(hidden))
+        int8 = quantize_optimized(fused, folder / "fused" / "model.optimized.int8.onnx")
+    except Exception as exc:  # an architecture the optimizer or the quantizer can't handle
+        return None, f"skipped: {type(exc).__name__}: {exc}"
+    return int8, f"built: {report.attention_fused} attention blocks fused"
 
 
 def read_measurements(path: str | Path, sequence_length: int = 128) -> dict[str, Any]:

@@ -7,13 +7,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from ..measurements import reference_latency, reference_machine
+from ..measurements import SERVING_VARIANT, reference_latency, reference_machine
 from ..pricing import PriceCatalog, default_catalog
 from ._designs import Design, Measurement, Requirements, evaluate_designs
 
 __all__ = ["SWINGS", "Plan", "default_measurements", "plan", "sensitivity"]
 
-VARIANTS = ("pytorch-eager-fp32", "onnxruntime-fp32", "onnxruntime-int8")
+VARIANTS = ("pytorch-eager-fp32", "onnxruntime-fp32", SERVING_VARIANT)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._serving_model import SERVING_ONNX_FILE
+
 __all__ = ["RUNTIME_PACKAGES", "handler_files", "model_files"]
 
 # Everything the handler imports at run time besides companion itself (no torch, no transformers).
@@ -36,13 +38,13 @@ def handler_files() -> dict[str, Path]:
     return files
 
 
-def model_files(model_dir: str | Path, onnx_file: str = "model.int8.onnx") -> dict[str, Path]:
+def model_files(model_dir: str | Path, onnx_file: str = SERVING_ONNX_FILE) -> dict[str, Path]:
     """The files the predictor needs: the ONNX model, ``tokenizer.json`` and ``config.json``."""
     folder = Path(model_dir)
     names = (onnx_file, "tokenizer.json", "config.json")
     missing = [n for n in names if not (folder / n).exists()]
     if missing:
         raise FileNotFoundError(
-            f"{folder} lacks {', '.join(missing)}: export and quantize the model first (lesson 02)"
+            f"{folder} lacks {', '.join(missing)}: export and quantize the model first (lesson 02: ensure_exported, ensure_optimized)"
         )
     return {name: folder / name for name in names}

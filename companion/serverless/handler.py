@@ -5,7 +5,7 @@ as part of the cold start); warm invocations reuse it. Configuration comes from 
 variables:
 
 - ``MODEL_DIR`` (default: ``model`` next to this file, as packaged) and ``ONNX_FILE``
-  (default ``model.int8.onnx``); ``MODEL_VERSION`` (default: the folder and file names);
+  (default ``model.optimized.int8.onnx``, :data:`companion.serving.SERVING_ONNX_FILE`); ``MODEL_VERSION`` (default: the folder and file names);
 - ``ONNX_THREADS`` (default: ONNX Runtime's choice); ``CORS_ALLOW_ORIGIN`` (default ``*``);
 - ``MAX_TEXT_CHARS``, ``MAX_TEXTS``, ``MAX_BODY_BYTES`` (see :class:`~companion.serving.Limits`).
 
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .._serving_model import SERVING_ONNX_FILE
 from ..serving.contract import Limits
 from .app import InferenceApp
 
@@ -30,7 +31,7 @@ def _build_app() -> InferenceApp:
     environ = os.environ
     limits = Limits.from_env(environ)  # a bad limit is a deployment error: fail the init loudly
     model_dir = Path(environ.get("MODEL_DIR", Path(__file__).resolve().parent / "model"))
-    onnx_file = environ.get("ONNX_FILE", "model.int8.onnx")
+    onnx_file = environ.get("ONNX_FILE", SERVING_ONNX_FILE)
     threads = int(environ["ONNX_THREADS"]) if environ.get("ONNX_THREADS") else None
     version = environ.get("MODEL_VERSION", f"{model_dir.name}/{onnx_file}")
     predictor: Any = None

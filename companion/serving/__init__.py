@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .._serving_model import SERVING_ONNX_FILE
 from .contract import (
     MAX_JSON_DEPTH,
     MAX_NUMBER_CHARS,
@@ -41,6 +42,7 @@ _LAZY = {
 __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_NUMBER_CHARS",
+    "SERVING_ONNX_FILE",
     "EmptyTextError",
     "Limits",
     "OnnxSentimentPredictor",

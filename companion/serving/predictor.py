@@ -23,12 +23,14 @@ from typing import Any, Literal
 import numpy as np
 
 from .._errors import CompanionError
+from .._serving_model import SERVING_ONNX_FILE
 
 __all__ = [
     "EmptyTextError",
     "OnnxSentimentPredictor",
     "Prediction",
 ]
+
 
 Runtime = Literal["onnxruntime", "openvino"]
 RUNTIMES: tuple[Runtime, ...] = ("onnxruntime", "openvino")
@@ -107,7 +109,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 class OnnxSentimentPredictor:
     """Classify texts with an exported model folder (``tokenizer.json``, ``config.json`` and an
-    ONNX file, e.g. ``model.int8.onnx``, or an OpenVINO IR such as ``model.openvino-int8.xml``).
+    ONNX file, by default :data:`SERVING_ONNX_FILE`, or an OpenVINO IR such as ``model.openvino-int8.xml``).
 
     ``runtime`` is ``"onnxruntime"`` or ``"openvino"``; by default OpenVINO for an ``.xml``
     file, ONNX Runtime otherwise. ``threads`` sets the runtime's inference threads (default:
@@ -117,7 +119,7 @@ class OnnxSentimentPredictor:
     def __init__(
         self,
         folder: str | Path,
-        onnx_file: str = "model.int8.onnx",
+        onnx_file: str = SERVING_ONNX_FILE,
         threads: int | None = None,
         max_length: int | None = None,
         runtime: Runtime | None = None,
@@ -136,7 +138,7 @@ class OnnxSentimentPredictor:
         if missing:
             raise FileNotFoundError(
                 f"{folder} lacks {', '.join(missing)}: export the model first "
-                "(companion.optimize.export_onnx / quantize_int8, and save_pretrained for the tokenizer)"
+                "(companion.optimize.ensure_exported and ensure_optimized, after save_pretrained)"
             )
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be >= 1, got {threads}")

@@ -86,6 +86,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .._serving_model import SERVING_ONNX_FILE
 from .batching import (
     BatchingConfig,
     InferenceResult,
@@ -634,7 +635,7 @@ def create_app(
 
 def create_app_for_folder(
     folder: str | Path,
-    onnx_file: str = "model.int8.onnx",
+    onnx_file: str = SERVING_ONNX_FILE,
     threads: int | None = None,
     *,
     model_version: str | None = None,
@@ -729,7 +730,7 @@ def serve(
 def run_server(
     folder: str | Path,
     *,
-    onnx_file: str = "model.int8.onnx",
+    onnx_file: str = SERVING_ONNX_FILE,
     threads: int | None = None,
     host: str = "127.0.0.1",
     port: int = 8080,

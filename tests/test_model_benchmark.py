@@ -41,12 +41,17 @@ def test_benchmark_then_plan_end_to_end(
     bert_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     model = tiny if architecture == "distilbert" else bert_dir
     results = tmp_path / "results.json"
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)  # ORT's shape inference once left temp files in the cwd (a checkout)
     argv = ["benchmark", "--model", str(model), "--output", str(results),
             "--sequence-lengths", "16", "128", "--repeats", "3"]  # fmt: skip
     assert main(argv) == 0
+    assert list(cwd.iterdir()) == []
     document = json.loads(results.read_text())
     expected = {
         "distilbert": "DistilBertForSequenceClassification",

@@ -187,7 +187,7 @@ def quantize_optimized(
         raise ValueError(f"method must be one of {', '.join(INT8_METHODS)}, got {method!r}")
     if method == "static-qdq" and not calibration:
         raise ValueError("static-qdq needs calibration feeds: pass calibration_batches(...)")
-    target = Path(target)
+    source, target = Path(source).resolve(), Path(target).resolve()
 
     class Feeds(CalibrationDataReader):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -196,7 +196,11 @@ def quantize_optimized(
         def get_next(self) -> dict[str, np.ndarray] | None:
             return next(self._feeds, None)
 
-    with tempfile.TemporaryDirectory(prefix="companion-quant-") as scratch, _quiet(None):
+    with (
+        tempfile.TemporaryDirectory(prefix="companion-quant-") as scratch,
+        contextlib.chdir(scratch),  # ORT's shape inference may leave temp files in the cwd
+        _quiet(None),
+    ):
         # The fused contrib operators need ORT's symbolic shape inference before quantization;
         # its graph optimization step is skipped (the graph is already fused).
         prepared = Path(scratch) / "prepared.onnx"

@@ -400,9 +400,10 @@ def _serve(args: argparse.Namespace) -> str:
     model_dir = Path(args.model_dir or environ.get("MODEL_DIR") or default_model_dir("base"))
     onnx_file = args.onnx_file or environ.get("ONNX_FILE") or SERVING_ONNX_FILE
     build = (
-        'python -c "from companion.optimize import build_offline_model, ensure_optimized; '
-        f"ensure_optimized(build_offline_model('{model_dir}'))\" (needs pip install '.[optimize]'), "
-        "or run lesson 02"
+        'python -c "from companion.optimize import build_offline_model, ensure_serving_model; '
+        f"print(ensure_serving_model(build_offline_model('{model_dir}')))\" (needs pip install "
+        "'.[optimize]'; it prints the file it built: the plain model.int8.onnx where memory is "
+        "too short to fuse, then pass --onnx-file model.int8.onnx), or run lesson 02"
     )
     if not model_dir.is_dir():
         raise ValueError(f"model folder {model_dir} does not exist; build it with {build}")
@@ -592,9 +593,10 @@ def _add_plan(sub: Any) -> None:
         "benchmark",
         help="measure any sequence-classification model the way lesson 02 does; feeds `plan`",
         description=(
-            "Export MODEL to ONNX, quantize it to int8, check both against PyTorch on sample "
-            "texts, and time batch-1 latency (p50/p95) of PyTorch fp32, ONNX Runtime fp32 and "
-            "int8 at each sequence length, with the machine (CPU and instruction sets). Writes "
+            "Export MODEL to ONNX, quantize it to int8 and, for a BERT-like model, build the "
+            "fused int8 the course serves; check each against PyTorch on sample texts, and time "
+            "batch-1 latency (p50/p95) of PyTorch fp32 and each ONNX Runtime variant at each "
+            "sequence length, with the machine (CPU and instruction sets). Writes "
             "a JSON results file that `python -m companion plan --measurements FILE` accepts. "
             "Needs the optimize extra (torch, transformers, onnxruntime)."
         ),

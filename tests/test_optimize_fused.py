@@ -315,7 +315,7 @@ def test_results_nested_frames_are_saved_as_records(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("limit", "expected"),
     [
-        pytest.param("1024", "model.int8.onnx", id="Binder-size: the plain int8"),
+        pytest.param("2048", "model.int8.onnx", id="Binder-size: the plain int8"),
         pytest.param("65536", OPTIMIZED_INT8, id="enough memory: the fused int8"),
     ],
 )

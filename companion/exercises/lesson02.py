@@ -264,7 +264,7 @@ def _q4_solution() -> str:
     return (
         f"Run `speeds_at_target(runtimes, {Q4_TARGET_MS:g}, 8, 2)`: it keeps, for every runtime "
         "and length, the batch sizes whose p95 is under the target. At 128 tokens no runtime "
-        f"makes it (int8's p95 is {p95_128:.0f} ms; its p50 would pass, but the target is a p95), so "
+        f"makes it (the fused int8's p95 is {p95_128:.0f} ms; its p50 would pass, but the target is a p95), so "
         f"the longest cap that works is 64 tokens. There {len(at_64)} variants qualify, and "
         f"{fastest} serves the most: {rps:.1f} req/s per instance (four 2-thread workers). At full load "
         f"that is `cost_per_million_predictions({instance.price_per_hour}, {rps:.1f})` = "
@@ -311,8 +311,13 @@ q4 = NumericExercise(
         ),
         Mistake(
             lambda: _q4(variant="onnxruntime-fp32"),
-            "fp32 ONNX meets the target at that cap too, but int8 serves more requests per "
+            "fp32 ONNX meets the target at that cap too, but the fused int8 serves more requests per "
             "second there, so it costs less per prediction.",
+        ),
+        Mistake(
+            lambda: _q4(variant="onnxruntime-int8"),
+            "the plain int8 meets the target at that cap too, but the fused int8 serves more "
+            "requests per second there, so it costs less per prediction.",
         ),
     ),
     success=(

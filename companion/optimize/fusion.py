@@ -58,10 +58,10 @@ INT8_METHODS: tuple[Int8Method, ...] = get_args(Int8Method)
 DEFAULT_INT8_METHOD: Int8Method = "dynamic-per-channel"
 OPTIMIZED_FP32 = "model.optimized.onnx"
 OPTIMIZED_INT8 = "model.optimized.int8.onnx"
-# The memory a machine needs to build the fused model: the fuse step alone peaked at 1,946 MB
-# (export 1,483 MB, quantize 1,593 MB; each in its own process, DistilBERT-base, 2026-11-30 on
-# the course machine), plus the notebook kernel beside it. Binder allows 2 GB, so there the
-# course serves the plain int8 model instead (:func:`ensure_serving_model`).
+# The memory a machine needs to build the fused model: its largest step, the fuse, peaked at
+# 1,946 MB in its own process for DistilBERT-base (companion/data/results/fused_build_memory.json,
+# benchmarks/fused_build_memory.py), plus the notebook kernel beside it. Binder allows 2 GB, so
+# there the course serves the plain int8 model instead (:func:`ensure_serving_model`).
 OPTIMIZE_MEMORY_MB = 2_560
 
 
@@ -172,7 +172,9 @@ def quantize_optimized(
 ) -> Path:
     """Quantize a fused fp32 graph to int8 by ``method`` (see the module's docstring), after
     ORT's quantization pre-processing. ``static-qdq`` needs ``calibration`` feeds
-    (:func:`calibration_batches`)."""
+    (:func:`calibration_batches`). The pre-processing runs with the process's working directory
+    set to a scratch folder (ORT may leave temporary files in it), so don't call this from
+    several threads at once."""
     from onnxruntime.quantization import (
         CalibrationDataReader,
         CalibrationMethod,
@@ -276,7 +278,7 @@ def optimize_steps(
 
     With ``isolated=True`` each step runs in a short-lived process of its own
     (:func:`companion.optimize.run_isolated`), so no process holds more than one step's peak
-    (the three in one process peaked at 2.8 GB on the course machine, over Binder's limit);
+    (the three in one process peaked at 2.8 GB: ``companion/data/results/fused_build_memory.md``);
     without, they run here and the peaks are 0. The files are built in a scratch folder
     inside ``model_dir`` and moved into place when complete (the int8 file last), so an
     interrupted build leaves nothing that :func:`ensure_optimized` would take for finished."""
@@ -325,8 +327,9 @@ def ensure_serving_model(model_dir: str | Path) -> Path:
     """The model file to serve from ``model_dir``, built if missing: the fused int8 model
     (:data:`companion.serving.SERVING_ONNX_FILE`) where this machine has the memory to build it
     (:data:`OPTIMIZE_MEMORY_MB`, against :func:`companion.optimize.memory_limit_mb`) or it is
-    already built, else the plain int8 model (``model.int8.onnx``, 3% slower at 1 × 128 on the
-    benchmark machine). Each build step runs in a process of its own."""
+    already built, else the plain int8 model (``model.int8.onnx``; at 1 × 128 in the committed
+    benchmark its p50 is 4 % and its p95 19 % slower). Each build step runs in a process of its
+    own."""
     from .export import ensure_exported
     from .isolation import memory_limit_mb
 

@@ -2,7 +2,7 @@
 
 ONNX Runtime is the default runtime (the Lambda bundle and the serving image carry it); an
 OpenVINO IR (``.xml``, e.g. NNCF's ``model.openvino-int8.xml``) runs on OpenVINO instead, when
-the optional ``openvino`` extra is installed (≈ 180 MB: too large beside ONNX Runtime for
+the optional ``openvino`` extra is installed (≈ 185 MB: too large beside ONNX Runtime for
 Lambda's 250 MB unzipped limit).
 
 It loads once (tokenizer, label names, ONNX session) and then answers batches: each batch is
@@ -138,7 +138,8 @@ class OnnxSentimentPredictor:
         if missing:
             raise FileNotFoundError(
                 f"{folder} lacks {', '.join(missing)}: export the model first "
-                "(companion.optimize.ensure_exported and ensure_optimized, after save_pretrained)"
+                "(companion.optimize.ensure_serving_model builds the fused int8, or the plain "
+                "model.int8.onnx where memory is too short to fuse: then pass that file)"
             )
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be >= 1, got {threads}")

@@ -48,6 +48,18 @@ def _quiet(logger: str | None) -> Iterator[None]:
         log.setLevel(previous)
 
 
+def _example_inputs(model: Any) -> tuple[Any, Any]:
+    """``(input_ids, attention_mask)`` for tracing an export: a 2 × 8 batch whose second text is
+    padded. Two distinct tensors: passing one tensor for both inputs lets the exporter treat
+    them as the same value, and the exported graph then reads input_ids as the mask."""
+    import torch
+
+    input_ids = torch.arange(16, dtype=torch.int64).reshape(2, 8) % model.config.vocab_size
+    attention_mask = torch.ones((2, 8), dtype=torch.int64)
+    attention_mask[1, 6:] = 0
+    return input_ids, attention_mask
+
+
 def export_onnx(model: Any, folder: str | Path, filename: str = "model.onnx") -> Path:
     """Write ``model`` as ONNX (weights in ``<filename>.data`` beside it) with dynamic batch and
     sequence axes, and return the path. The ONNX model takes int64 ``input_ids`` and
@@ -57,11 +69,7 @@ def export_onnx(model: Any, folder: str | Path, filename: str = "model.onnx") ->
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / filename
-    # Two distinct example tensors: passing one tensor for both inputs lets the exporter treat
-    # them as the same value, and the exported graph then reads input_ids as the mask.
-    input_ids = torch.arange(16, dtype=torch.int64).reshape(2, 8) % model.config.vocab_size
-    attention_mask = torch.ones((2, 8), dtype=torch.int64)
-    attention_mask[1, 6:] = 0
+    input_ids, attention_mask = _example_inputs(model)
     batch = torch.export.Dim("batch", min=1, max=4096)
     sequence = torch.export.Dim("sequence", min=1, max=model.config.max_position_embeddings)
     axes = {0: batch, 1: sequence}

@@ -26,14 +26,14 @@ import contextlib
 import io
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
 
-from .export import INPUT_NAMES, _quiet
+from .export import INPUT_NAMES, _example_inputs, _quiet
 
 __all__ = [
     "DEFAULT_INT8_METHOD",
@@ -95,9 +95,7 @@ def export_onnx_fusable(model: Any, folder: str | Path, filename: str = "model.e
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / filename
-    input_ids = torch.arange(16, dtype=torch.int64).reshape(2, 8) % model.config.vocab_size
-    attention_mask = torch.ones((2, 8), dtype=torch.int64)
-    attention_mask[1, 6:] = 0
+    input_ids, attention_mask = _example_inputs(model)
     previous = getattr(model.config, "_attn_implementation", None)
     axes = {0: "batch", 1: "sequence"}
     model.set_attn_implementation("eager")
@@ -117,6 +115,15 @@ def export_onnx_fusable(model: Any, folder: str | Path, filename: str = "model.e
         if previous is not None:
             model.set_attn_implementation(previous)
     return path
+
+
+def _attention_shape(config: Mapping[str, Any]) -> tuple[int, int] | None:
+    """``(attention heads, hidden size)`` from a model config (``config.json`` as a dict, or
+    ``model.config.to_dict()``), under DistilBERT's names or BERT's; ``None`` when it names
+    neither, and then the transformer optimizer cannot fuse the model."""
+    heads = config.get("n_heads", config.get("num_attention_heads"))
+    hidden = config.get("dim", config.get("hidden_size"))
+    return (int(heads), int(hidden)) if heads and hidden else None
 
 
 def fuse_transformer_graph(
@@ -246,11 +253,12 @@ def _fuse_step(model_dir: str | Path, scratch: str | Path) -> None:
     import json
 
     config = json.loads((Path(model_dir) / "config.json").read_text("utf-8"))
-    heads = config.get("n_heads", config.get("num_attention_heads"))
-    hidden = config.get("dim", config.get("hidden_size"))
+    shape = _attention_shape(config)
+    if shape is None:
+        raise ValueError(f"{model_dir}/config.json names no attention heads and hidden size")
     work = Path(scratch)
     fuse_transformer_graph(
-        work / EAGER_ONNX, work / OPTIMIZED_FP32, num_heads=int(heads), hidden_size=int(hidden)
+        work / EAGER_ONNX, work / OPTIMIZED_FP32, num_heads=shape[0], hidden_size=shape[1]
     )
 
 
@@ -259,7 +267,7 @@ def _quantize_step(model_dir: str | Path, scratch: str | Path, method: str) -> N
     ``scratch/model.optimized.int8.onnx`` (static QDQ calibrates on 32 sample texts)."""
     from .offline_model import sample_texts
 
-    if method not in INT8_METHODS:
+    if method not in INT8_METHODS:  # it arrives as a string on the child's command line
         raise ValueError(f"method must be one of {', '.join(INT8_METHODS)}, got {method!r}")
     work = Path(scratch)
     calibration: list[dict[str, np.ndarray]] = []

@@ -93,17 +93,20 @@ def _fused_int8(classifier: Any, folder: Path) -> tuple[Path | None, str]:
     results file; ``None`` (and the reason) when its config does not name the attention heads
     and hidden size the fusion needs, or when a fusion or quantization step fails on its graph
     (the plain variants are measured either way)."""
-    from .fusion import export_onnx_fusable, fuse_transformer_graph, quantize_optimized
+    from .fusion import (
+        _attention_shape,
+        export_onnx_fusable,
+        fuse_transformer_graph,
+        quantize_optimized,
+    )
 
-    config = classifier.config
-    heads = getattr(config, "n_heads", None) or getattr(config, "num_attention_heads", None)
-    hidden = getattr(config, "dim", None) or getattr(config, "hidden_size", None)
-    if not heads or not hidden:
+    shape = _attention_shape(classifier.config.to_dict())
+    if shape is None:
         return None, "skipped: the config names no attention heads and hidden size"
     try:
         eager = export_onnx_fusable(classifier, folder / "fused")
         fused = folder / "fused" / "model.optimized.onnx"
-        report = fuse_transformer_graph(eager, fused, num_heads=int(heads), hidden_size=int(hidden))
+        report = fuse_transformer_graph(eager, fused, num_heads=shape[0], hidden_size=shape[1])
         int8 = quantize_optimized(fused, folder / "fused" / "model.optimized.int8.onnx")
     except Exception as exc:  # an architecture the optimizer or the quantizer can't handle
         return None, f"skipped: {type(exc).__name__}: {exc}"

@@ -23,6 +23,7 @@ __all__ = [
     "LatencyMeasurement",
     "ReferenceMachine",
     "gpu_reference",
+    "latency_by_threads",
     "reference_latency",
     "reference_machine",
 ]
@@ -65,10 +66,20 @@ class GpuReference:
 
 
 BENCHMARK = "results/optimize_distilbert.json"  # under companion/data/
+#: What the benchmark's threads sweep measures: the served model at batch 1 × 128 tokens
+#: (``thread_sweep`` in benchmarks/optimize_distilbert.py, given the fused int8 file).
+_SWEPT = (SERVING_VARIANT, 128)
+
+_Loaded = tuple[
+    ReferenceMachine,
+    tuple[LatencyMeasurement, ...],
+    tuple[GpuReference, ...],
+    tuple[tuple[int, LatencyMeasurement], ...],
+]
 
 
 @lru_cache(maxsize=1)
-def _load() -> tuple[ReferenceMachine, tuple[LatencyMeasurement, ...], tuple[GpuReference, ...]]:
+def _load() -> _Loaded:
     data = resources.files("companion").joinpath("data")
     raw = tomllib.loads(data.joinpath("measurements.toml").read_text("utf-8"))
     gpus = tuple(GpuReference(**row) for row in raw.get("gpu_reference", []))
@@ -93,7 +104,14 @@ def _load() -> tuple[ReferenceMachine, tuple[LatencyMeasurement, ...], tuple[Gpu
         for row in benchmark["runtimes"]
         if row["batch_size"] == 1
     )
-    return machine, rows, gpus
+    sweep = tuple(
+        (
+            int(row["threads"]),
+            LatencyMeasurement(*_SWEPT, float(row["p50_ms"]), float(row["p95_ms"])),
+        )
+        for row in benchmark.get("threads_sweep", [])
+    )
+    return machine, rows, gpus, sweep
 
 
 def gpu_reference(precision: str = "bf16", batch_size: int = 512) -> GpuReference:
@@ -109,6 +127,25 @@ def gpu_reference(precision: str = "bf16", batch_size: int = 512) -> GpuReferenc
 
 def reference_machine() -> ReferenceMachine:
     return _load()[0]
+
+
+def latency_by_threads(
+    runtime: str = SERVING_VARIANT, sequence_length: int = 128
+) -> dict[int, LatencyMeasurement]:
+    """Batch-1 latency of ``runtime`` at ``sequence_length`` for each intra-op thread count the
+    benchmark measured, fewest threads first: what Lambda's CPU share is modelled from.
+
+    The main table gives the benchmark's own thread count (:func:`reference_latency`, the
+    figure every lesson quotes); the threads sweep, which measures only the served model at 128
+    tokens, adds the other counts. The sweep also repeats the main table's thread count in the
+    same run; that repeat is not used, so one configuration has one figure throughout the
+    course (lesson 02 shows how far the repeat's p95 lies from the main table's, and why).
+    """
+    threads = reference_machine().threads
+    measured = {threads: reference_latency(runtime, sequence_length)}
+    if (runtime, sequence_length) == _SWEPT:
+        measured.update({n: row for n, row in _load()[3] if n != threads})
+    return dict(sorted(measured.items()))
 
 
 def reference_latency(runtime: str, sequence_length: int = 128) -> LatencyMeasurement:

@@ -240,6 +240,56 @@ def test_a_measurement_with_p95_below_p50_is_refused() -> None:
         Measurement("odd", 50.0, 40.0)
 
 
+@pytest.mark.parametrize(
+    ("other_threads", "match"),
+    [
+        pytest.param(((2, 60.0, 70.0),), "measures 2 thread.s. twice", id="the main count again"),
+        pytest.param(((1, 60.0, 70.0), (1, 61.0, 71.0)), "twice", id="one count twice"),
+        pytest.param(((0, 60.0, 70.0),), "thread count", id="0 threads"),
+        pytest.param(((1, 90.0, 80.0),), "on 1 thread.s.: need 0 < p50_ms <= p95_ms", id="p95<p50"),
+        pytest.param(((1, float("nan"), 80.0),), "must be numbers", id="nan"),
+        pytest.param(((1, 60.0, float("inf")),), "p50_ms <= p95_ms", id="inf"),
+    ],
+)  # fmt: skip
+def test_a_bad_thread_sweep_is_named(other_threads: tuple, match: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(PlannerInputError, match=match):
+        Measurement("swept", 30.0, 40.0, other_threads=other_threads)
+
+
+def test_lambda_durations_use_every_thread_count_measured() -> None:
+    """Measured 60/70 ms (p50/p95) on 2 threads and 110/125 ms on 1: the 1-vCPU size (1,769
+    MB) gets the 1-thread figures, not 2 × 70 = 140 ms scaled; 3 vCPUs (5,307 MB) are no
+    faster than 2 threads were. Without the sweep the 1-vCPU size is scaled from 2 threads."""
+
+    def lambda_design(measurement: Measurement, memory_mb: int) -> object:
+        designs = evaluate_designs(requirements(), {measurement.variant: measurement}, CATALOG)
+        name = f"{measurement.variant} on Lambda x86_64 {memory_mb} MB + HTTP API"
+        return next(d for d in designs if d.name == name)
+
+    swept = Measurement("swept", 60.0, 70.0, "hand-made", other_threads=((1, 110.0, 125.0),))
+    one_vcpu = lambda_design(swept, 1769)
+    assert one_vcpu.p95_ms == 125.0 and "measured on 1 thread" in one_vcpu.evidence  # type: ignore[attr-defined]
+    three = lambda_design(swept, 5307)
+    assert three.p95_ms == 70.0 and "as measured on 2 threads" in three.evidence  # type: ignore[attr-defined]
+    scaled = lambda_design(Measurement("plain", 60.0, 70.0, "hand-made"), 1769)
+    assert scaled.p95_ms == 140.0 and "scaled" in scaled.evidence  # type: ignore[attr-defined]
+
+
+def test_the_capstone_prices_lambda_on_lesson_03s_durations() -> None:
+    """One configuration, one figure: the planner's Lambda durations for the served model are
+    lesson 03's tuning models (1 thread from the sweep, 2 from the main table), and at two vCPUs
+    the median is the p50 lesson 01 bills."""
+    from companion.exercises import lesson03
+    from companion.measurements import SERVING_VARIANT, reference_latency
+
+    median, tail = default_measurements()[SERVING_VARIANT].duration_models()
+    for memory_mb in (1769, 2361, 3538, 5307):
+        assert median.duration_at(memory_mb) == lesson03.MEDIAN.duration_at(memory_mb)
+        assert tail.duration_at(memory_mb) == lesson03.P95.duration_at(memory_mb)
+    assert median.duration_at(3538) == reference_latency(SERVING_VARIANT, 128).p50_ms
+    assert median.duration_at(1769) != 2 * reference_latency(SERVING_VARIANT, 128).p50_ms
+
+
 def test_the_cli_prints_the_planners_design_document(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     from companion.cli import main
 

@@ -139,6 +139,29 @@ def test_lesson_01_plans_with_lesson_02s_committed_measurement() -> None:
         assert measured.p95_ms >= measured.p50_ms
 
 
+def test_each_thread_count_has_one_measurement() -> None:
+    """What Lambda is tuned on: the main table at the benchmark's thread count (never the
+    threads sweep's repeat of that configuration, which lessons 01, 04 and 07 do not quote)
+    and the sweep at the other counts; variants the sweep did not run have only the main row."""
+    from companion.course import committed_json
+    from companion.measurements import SERVING_VARIANT, latency_by_threads, reference_latency
+
+    committed = committed_json("optimize_distilbert.json")
+    main_threads = committed["threads"]
+    by_threads = latency_by_threads(SERVING_VARIANT, 128)
+    assert by_threads[main_threads] == reference_latency(SERVING_VARIANT, 128)
+    sweep = {row["threads"]: row for row in committed["threads_sweep"]}
+    others = set(sweep) - {main_threads}
+    assert others and list(by_threads) == sorted({main_threads, *others})
+    for threads in others:
+        row = sweep[threads]
+        assert (by_threads[threads].p50_ms, by_threads[threads].p95_ms) == (
+            row["p50_ms"],
+            row["p95_ms"],
+        )
+    assert list(latency_by_threads("onnxruntime-int8", 128)) == [main_threads]
+
+
 def test_the_served_model_is_the_fastest_benchmarked_onnx_runtime_int8_that_agrees() -> None:
     """The file every serving path loads is the one the benchmark measured under the label the
     lessons plan with, and that variant is the fastest ONNX Runtime int8 at one 128-token

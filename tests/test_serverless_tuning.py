@@ -468,8 +468,41 @@ def test_balanced_normalises_among_the_sizes_that_meet_the_target(hand_rows, x86
 
 
 def test_no_size_meets_the_target_names_the_fastest(one_two, x86):
-    with pytest.raises(ValueError, match=r"p95_target_ms.*fastest is 3538 MB at 70\.0 ms"):
+    with pytest.raises(ValueError, match=r"p95_target_ms.*fastest is 3538 MB at p95 70\.0 ms"):
         tune(one_two, x86, p95_target_ms=60.0)
+
+
+def test_a_separate_p95_model_checks_the_target_and_the_median_one_sets_the_bill(one_two, x86):
+    # Median 120 / 70 ms at 1 / 2 vCPUs (one_two), p95 150 / 90 ms. At 3008 MB (3008 / 1769 =
+    # 1.7004 vCPUs) the p95 is 90 + 60 x (1/1.7004 - 0.5) / 0.5 = 100.57 ms: over a 100 ms
+    # target, though the median (78.81 ms) is under it; 3538 MB and up meet it at 90 ms,
+    # billed for 70 ms.
+    tail = DurationModel({1.0: [150.0], 2.0: [90.0]})
+    result = tune(one_two, x86, strategy="cost", p95_target_ms=100.0, p95=tail)
+    assert result.row(3008).p95_ms == pytest.approx(100.572, abs=1e-3)
+    assert not result.row(3008).meets_target and result.row(3008).duration_ms < 100
+    assert result.best.memory_mb == 3538
+    assert (result.best.billed_ms, result.best.p95_ms) == (70, 90.0)
+    # The same target checked on the median alone lets 3008 MB through: the mistake it prevents.
+    assert tune(one_two, x86, strategy="cost", p95_target_ms=100.0).best.memory_mb == 3008
+
+
+@pytest.mark.parametrize(
+    ("duration_ms", "p95_ms", "meets", "billed_ms"),
+    [(60.0, 99.0, True, 60), (60.0, 100.5, False, 60), (99.0, None, True, 99)],
+)
+def test_evaluate_size_checks_the_target_on_the_p95_and_bills_the_duration(
+    x86, duration_ms, p95_ms, meets, billed_ms
+):
+    row = evaluate_size(1024, duration_ms, x86, 100.0, p95_ms=p95_ms)
+    assert (row.meets_target, row.billed_ms) == (meets, billed_ms)
+    assert row.p95_ms == (duration_ms if p95_ms is None else p95_ms)
+
+
+@pytest.mark.parametrize("p95_ms", [0.0, -5.0, float("nan")])
+def test_evaluate_size_rejects_a_p95_that_is_not_a_duration(x86, p95_ms):
+    with pytest.raises(ValueError, match=r"p95_ms must be"):
+        evaluate_size(1024, 50.0, x86, 100.0, p95_ms=p95_ms)
 
 
 def test_tune_frame_has_a_row_per_size_and_marks_the_best(one_two, x86):

@@ -1,8 +1,9 @@
 """Exercises for lesson 03: a real serverless inference function.
 
 Every expected answer is computed with the companion's Lambda pricing and tuning code, from the
-catalog and lesson 02's committed benchmark (``companion/data/results/optimize_distilbert.json``);
-each typical mistake is recomputed the wrong way to recognise it.
+catalog and lesson 02's committed benchmark (``companion/data/results/optimize_distilbert.json``,
+read through :func:`companion.measurements.latency_by_threads`); each typical mistake is
+recomputed the wrong way to recognise it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..course import committed_json
+from ..measurements import SERVING_VARIANT, latency_by_threads
 from ..pricing import default_catalog
 from ..scenario import P95_LATENCY_TARGET_MS, scenario_traffic
 from ..serverless.tuning import (
@@ -22,7 +24,7 @@ from ..serverless.tuning import (
 )
 from .core import ChoiceQuestion, Mistake, NumericExercise, Option, Quiz
 
-__all__ = ["DURATIONS", "q1", "q2", "q3", "q4", "quiz"]
+__all__ = ["MEDIAN", "P95", "q1", "q2", "q3", "q4", "quiz"]
 
 
 @lru_cache(maxsize=1)
@@ -31,14 +33,17 @@ def _benchmark() -> dict[str, Any]:
     return data
 
 
-def _durations(percentile: str = "p95_ms") -> DurationModel:
-    """The lesson's duration model: the int8 model at 128 tokens, measured at 1 and 2 threads."""
-    sweep = _benchmark()["threads_sweep"]
-    return DurationModel({float(row["threads"]): [row[percentile]] for row in sweep})
+def _durations(percentile: str) -> DurationModel:
+    """One of the lesson's duration models: the served model at 128 tokens, measured at 1 and
+    2 threads (``percentile`` is ``"p50_ms"`` or ``"p95_ms"``)."""
+    measured = latency_by_threads(SERVING_VARIANT, 128)
+    return DurationModel({float(n): [getattr(row, percentile)] for n, row in measured.items()})
 
 
-#: The lesson's ``durations``: p95 at 1 and 2 vCPUs, from lesson 02's committed threads sweep.
-DURATIONS = _durations()
+#: The lesson's ``median`` model: the duration Lambda bills, at 1 and 2 vCPUs.
+MEDIAN = _durations("p50_ms")
+#: The lesson's ``p95`` model: the duration the latency target is checked on.
+P95 = _durations("p95_ms")
 
 # --- q1: cost per million invocations --------------------------------------------------------------
 
@@ -118,16 +123,17 @@ def _q2_row(
     sizes: Any = None,
     target: float | None = Q2_TARGET_MS,
     strategy: str = "cost",
-    pct: str = "p95_ms",
+    tail: str = "p95_ms",
 ) -> Any:
     price = default_catalog().lambda_price("x86_64")
     every_size = range(price.memory_min_mb, price.memory_max_mb + 1, price.memory_increment_mb)
     return tune(
-        _durations(pct),
+        MEDIAN,
         price,
         memory_sizes_mb=every_size if sizes is None else sizes,
         strategy=strategy,
         p95_target_ms=target,
+        p95=_durations(tail),
     ).best
 
 
@@ -135,33 +141,46 @@ def _q2(**wrong: Any) -> float:
     return float(_q2_row(**wrong).memory_mb)
 
 
+@lru_cache(maxsize=1)
+def _q2_smallest() -> Any:
+    """The smallest size that meets the target (the cheapest only if no billed ms drops above it)."""
+    price = default_catalog().lambda_price("x86_64")
+    every_size = range(price.memory_min_mb, price.memory_max_mb + 1, price.memory_increment_mb)
+    rows = tune(MEDIAN, price, memory_sizes_mb=every_size, p95_target_ms=Q2_TARGET_MS, p95=P95).rows
+    return next(row for row in rows if row.meets_target)
+
+
 def _q2_solution() -> str:
-    best, listed = _q2_row(), _q2_row(sizes=DEFAULT_MEMORY_SIZES_MB)
+    best, listed, smallest = _q2_row(), _q2_row(sizes=DEFAULT_MEMORY_SIZES_MB), _q2_smallest()
     return (
         "A CPU-bound function's cost per invocation is memory × billed time, and in this "
-        "duration model time falls more slowly than memory rises, so the cheapest size that "
-        "meets the target is the smallest one that does. Lambda accepts any whole number of MB "
-        "(`lambda_x86.memory_increment_mb` is 1), so try them all: `tune(ex.DURATIONS, "
-        f"lambda_x86, memory_sizes_mb=range(128, 10241), strategy='cost', p95_target_ms={Q2_TARGET_MS:g})"
-        f".best` is {best.memory_mb:,} MB ({best.duration_ms:.2f} ms, billed {best.billed_ms} "
+        "duration model time falls more slowly than memory rises, so cost climbs with memory, "
+        "except where the billed time drops a whole millisecond: Lambda bills whole ms, so the "
+        "cost is a sawtooth. Lambda accepts any whole number of MB "
+        "(`lambda_x86.memory_increment_mb` is 1), so try them all: `tune(ex.MEDIAN, "
+        "lambda_x86, memory_sizes_mb=range(128, 10241), strategy='cost', "
+        f"p95_target_ms={Q2_TARGET_MS:g}, p95=ex.P95).best` is {best.memory_mb:,} MB (p95 "
+        f"{best.p95_ms:.2f} ms; median {best.duration_ms:.2f} ms, billed {best.billed_ms} "
         f"ms, ${best.cost_per_million_usd:.3f} per million). The default list's pick, "
         f"{listed.memory_mb:,} MB, is faster than the target needs ({listed.billed_ms} ms billed) and costs more: "
-        f"${listed.cost_per_million_usd:.3f}. One MB less misses the target. The estimate rests on "
-        "a model between two measured points, so measure the chosen size on Lambda."
+        f"${listed.cost_per_million_usd:.3f}. The smallest size that meets the target, "
+        f"{smallest.memory_mb:,} MB, bills {smallest.billed_ms} ms and costs "
+        f"${smallest.cost_per_million_usd:.3f}. The estimate rests on a model between two "
+        "measured points, so measure the chosen size on Lambda."
     )
 
 
 q2 = NumericExercise(
     name="q2",
     question=(
-        f"The target tightens to a p95 of {Q2_TARGET_MS:g} ms. With `ex.DURATIONS` (the lesson's "
-        "`durations`: p95 at 1 and 2 vCPUs) and the x86 price, which memory size (MB) meets it "
-        "for the least cost per million invocations? Lambda accepts any whole number of MB from "
-        "128 to 10,240, not only the sizes `tune` tries by default."
+        f"The target tightens to a p95 of {Q2_TARGET_MS:g} ms. With `ex.MEDIAN` and `ex.P95` "
+        "(the lesson's `median` and `p95` models, at 1 and 2 vCPUs) and the x86 price, which "
+        "memory size (MB) meets it for the least cost per million invocations? Lambda accepts "
+        "any whole number of MB from 128 to 10,240, not only the sizes `tune` tries by default."
     ),
     hint_text=(
-        "Pass every size to `tune`: `memory_sizes_mb=range(128, 10241)`, with strategy='cost' "
-        f"and p95_target_ms={Q2_TARGET_MS:g}, then read `.best.memory_mb`."
+        "Pass every size to `tune`: `memory_sizes_mb=range(128, 10241)`, with strategy='cost', "
+        f"p95_target_ms={Q2_TARGET_MS:g} and p95=ex.P95, then read `.best.memory_mb`."
     ),
     solution_text=_q2_solution,
     expected=_q2,
@@ -175,6 +194,12 @@ q2 = NumericExercise(
             f"smaller size also meets {Q2_TARGET_MS:g} ms for less.",
         ),
         Mistake(
+            lambda: float(_q2_smallest().memory_mb),
+            f"that is the smallest size that meets {Q2_TARGET_MS:g} ms, but Lambda bills whole "
+            "milliseconds: a few MB more run just fast enough to bill one millisecond less, and "
+            "cost less. Compare the costs, not only the sizes (strategy='cost').",
+        ),
+        Mistake(
             lambda: _q2(strategy="speed"),
             "that is the fastest size; it meets the target too, but you pay for CPU the target "
             "does not need. The cost strategy picks the cheapest size that meets it.",
@@ -185,14 +210,14 @@ q2 = NumericExercise(
             "sizes that meet it.",
         ),
         Mistake(
-            lambda: _q2(pct="p50_ms"),
-            f"that size meets {Q2_TARGET_MS:g} ms on the median duration; the target is a p95, so build the "
-            "duration model from p95s (as `ex.DURATIONS` is).",
+            lambda: _q2(tail="p50_ms"),
+            f"that size meets {Q2_TARGET_MS:g} ms on the median duration; the target is a p95, so "
+            "check it on the p95 model: pass `p95=ex.P95` (the median model sets the bill).",
         ),
     ),
     success=(
-        "the smallest size that meets the target is the cheapest one here, and it is not on the "
-        "default list: tune over the sizes Lambda really accepts."
+        "the cheapest size is not on the default list, nor the smallest that meets the target: "
+        "with whole-millisecond billing, tune over every size Lambda really accepts."
     ),
     design=True,
 )
@@ -203,10 +228,11 @@ q2 = NumericExercise(
 def _x86_pick() -> Any:
     """The lesson's pick: balanced strategy, default sizes, the scenario's 100 ms target."""
     return tune(
-        DURATIONS,
+        MEDIAN,
         default_catalog().lambda_price("x86_64"),
         strategy="balanced",
         p95_target_ms=P95_LATENCY_TARGET_MS,
+        p95=P95,
     ).best
 
 
@@ -246,8 +272,8 @@ def _q3_solution() -> str:
 q3 = NumericExercise(
     name="q3",
     question=(
-        "The lesson's tuned x86 function (the balanced pick: `result.best`) runs at its memory "
-        "size for its p95 duration. On arm64 (Graviton) at the same memory, what is the longest "
+        "The lesson's tuned x86 function (the balanced pick: `result.best`) is billed at its "
+        "memory size for its median duration. On arm64 (Graviton) at the same memory, what is the longest "
         "duration, in whole milliseconds, at which a million invocations still cost no more than "
         "on x86? Use `catalog.lambda_price('arm64')`."
     ),

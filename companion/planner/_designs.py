@@ -18,7 +18,6 @@ from ..costs import (
     TrafficProfile,
     billed_duration_ms,
     capacity_aware_cost,
-    cpu_scaled_duration_ms,
     gateway_line_items,
     lambda_vcpus,
     plan_fleet,
@@ -27,6 +26,7 @@ from ..costs import (
     throughput_from_latency,
 )
 from ..pricing import InstancePrice, PriceCatalog
+from ..serverless.tuning import DurationModel
 from ._platform import HOURS_PER_MONTH, PlatformCharge, catalog_source, platform_charges
 from .exceptions import PlannerInputError
 
@@ -46,18 +46,50 @@ Input = tuple[str, str, str]
 
 @dataclass(frozen=True)
 class Measurement:
-    """One model variant's batch-1 latency, measured on ``MEASURED_VCPUS`` vCPUs."""
+    """One model variant's batch-1 latency, measured on ``MEASURED_VCPUS`` vCPUs (threads).
+
+    ``other_threads`` holds ``(threads, p50_ms, p95_ms)`` measured at other thread counts (a
+    threads sweep, as lesson 02's benchmark runs for the served model): Lambda's durations at
+    each memory size are modelled from all of them, as lesson 03 tunes it.
+    """
 
     variant: str
     p50_ms: float
     p95_ms: float
     source: str = ""
+    other_threads: tuple[tuple[int, float, float], ...] = ()
 
     def __post_init__(self) -> None:
-        if not (0 < self.p50_ms <= self.p95_ms):
-            raise PlannerInputError(
-                f"{self.variant}: need 0 < p50_ms <= p95_ms, got {self.p50_ms!r} and {self.p95_ms!r}"
-            )
+        _check_latency(self.variant, self.p50_ms, self.p95_ms)
+        seen = {MEASURED_VCPUS}
+        for threads, p50_ms, p95_ms in self.other_threads:
+            _whole(threads, f"{self.variant}: other_threads' thread count", 1)
+            if threads in seen:
+                raise PlannerInputError(
+                    f"{self.variant}: other_threads measures {threads} thread(s) twice (the main "
+                    f"figures are on {MEASURED_VCPUS})"
+                )
+            seen.add(threads)
+            _check_latency(f"{self.variant} on {threads} thread(s)", p50_ms, p95_ms)
+
+    def duration_models(self) -> tuple[DurationModel, DurationModel]:
+        """The median and p95 durations as Lambda's CPU share changes (one vCPU per thread
+        measured): what lesson 03 bills (median) and checks the target on (p95)."""
+        rows = [(MEASURED_VCPUS, self.p50_ms, self.p95_ms), *self.other_threads]
+        return (
+            DurationModel({float(n): [p50] for n, p50, _ in rows}),
+            DurationModel({float(n): [p95] for n, _, p95 in rows}),
+        )
+
+
+def _check_latency(label: str, p50_ms: float, p95_ms: float) -> None:
+    for value in (p50_ms, p95_ms):
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise PlannerInputError(f"{label}: latencies must be numbers of ms, got {value!r}")
+    if not (0 < p50_ms <= p95_ms < math.inf):
+        raise PlannerInputError(
+            f"{label}: need 0 < p50_ms <= p95_ms, got {p50_ms!r} and {p95_ms!r}"
+        )
 
 
 def _whole(value: object, name: str, minimum: int) -> None:
@@ -341,21 +373,20 @@ def _lambda_designs(
     usage = platform_charges(traffic, catalog, kubernetes=False, load_balancer=False)
     usage_usd = sum(charge.monthly_usd for charge in usage)
     api_usd = sum(item.cost_usd for item in gateway_line_items(gateway, traffic.monthly_requests))
+    median, tail = measurement.duration_models()
     for memory_mb in LAMBDA_MEMORY_MB:
         vcpus = lambda_vcpus(memory_mb)
-        p50 = cpu_scaled_duration_ms(measurement.p50_ms, MEASURED_VCPUS, vcpus)
-        p95 = cpu_scaled_duration_ms(measurement.p95_ms, MEASURED_VCPUS, vcpus)
+        p50, p95 = median.duration_at(memory_mb), tail.duration_at(memory_mb)
         cost = serverless_cost(traffic, price, p50, memory_mb, gateway=gateway).monthly_cost_usd
         peak_concurrency = math.ceil(traffic.peak_rps * p50 / 1000)
         inputs = [
             *_common_inputs(requirements, measurement),
             ("Lambda price", "per GB-s and request", catalog_source(price)),
             ("HTTP API price", "per request", catalog_source(gateway)),
-            ("duration", f"{p50:.1f} ms at {vcpus:.2f} vCPUs", "computed: cpu_scaled_duration_ms"),
+            ("duration", f"{p50:.1f} ms at {vcpus:.2f} vCPUs", "computed: DurationModel"),
             *_charge_inputs(usage),
         ]
-        evidence = (f"p95 {p95:.1f} ms estimated from {measurement.p95_ms:.1f} ms on "
-                    f"{MEASURED_VCPUS} vCPUs, scaled to the function's CPU share; peak concurrency "
+        evidence = (f"p95 {p95:.1f} ms {_lambda_latency_basis(tail, vcpus)}; peak concurrency "
                     f"{peak_concurrency} (peak rate × p50)")  # fmt: skip
         availability = (f"the service spreads over the region's zones; each new environment starts "
                         f"cold (the int8 predictor loaded in {_cold_start_s():.2f} s on the benchmark "
@@ -365,6 +396,17 @@ def _lambda_designs(
                       None, evidence, inputs, deploy, availability)  # fmt: skip
         yield _provisioned(requirements, catalog, memory_mb, p50, p95, peak_concurrency,
                            api_usd + usage_usd, evidence, inputs, deploy)  # fmt: skip
+
+
+def _lambda_latency_basis(model: DurationModel, vcpus: float) -> str:
+    """How a Lambda design's p95 at ``vcpus`` follows from the measurements, in words."""
+    measured = [n for n, _ in model.points]
+    if any(math.isclose(vcpus, n) for n in measured):
+        return f"measured on {vcpus:g} thread{'s' if vcpus != 1 else ''}"
+    on = " and ".join(f"{n:g}" for n in measured)
+    if vcpus > measured[-1]:
+        return f"as measured on {measured[-1]:g} threads: vCPUs beyond the threads used don't help"
+    return f"estimated from the measurements on {on} thread(s), scaled to the function's CPU share"
 
 
 def _provisioned(

@@ -7,7 +7,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from ..measurements import SERVING_VARIANT, reference_latency, reference_machine
+from ..measurements import (
+    SERVING_VARIANT,
+    latency_by_threads,
+    reference_latency,
+    reference_machine,
+)
 from ..pricing import PriceCatalog, default_catalog
 from ._designs import Design, Measurement, Requirements, evaluate_designs
 
@@ -84,13 +89,21 @@ class Plan:
 
 
 def default_measurements(sequence_length: int = 128) -> dict[str, Measurement]:
-    """The committed benchmark's batch-1 latencies (lesson 02), with their source."""
+    """The committed benchmark's batch-1 latencies (lesson 02), with their source, and for the
+    served model the threads sweep's other thread count (what Lambda's 1-vCPU size runs on)."""
     machine = reference_machine()
     source = f"{machine.source}, {machine.description}, {machine.measured}"
     measurements = {}
     for variant in VARIANTS:
         latency = reference_latency(variant, sequence_length)
-        measurements[variant] = Measurement(variant, latency.p50_ms, latency.p95_ms, source)
+        others = tuple(
+            (threads, row.p50_ms, row.p95_ms)
+            for threads, row in latency_by_threads(variant, sequence_length).items()
+            if threads != machine.threads
+        )
+        measurements[variant] = Measurement(
+            variant, latency.p50_ms, latency.p95_ms, source, other_threads=others
+        )
     return measurements
 
 

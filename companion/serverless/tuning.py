@@ -192,6 +192,8 @@ class TuningRow:
     ``compute_cost_usd`` is the GB-s charge at the first price tier with no free tier;
     ``request_cost_usd`` is the per-request charge, the same at every size, kept apart so it
     doesn't blur the comparison. ``cost_per_million_usd`` adds both for a million invocations.
+    ``p95_ms`` is the duration the latency target was checked against: ``duration_ms`` itself
+    unless a separate p95 estimate was given (bill on the typical duration, check the tail).
     """
 
     memory_mb: int
@@ -202,6 +204,7 @@ class TuningRow:
     request_cost_usd: float
     cost_per_million_usd: float
     meets_target: bool = True
+    p95_ms: float | None = None
 
 
 def _check_price(price: ServerlessPrice) -> None:
@@ -233,18 +236,22 @@ def evaluate_size(
     duration_ms: float,
     price: ServerlessPrice,
     p95_target_ms: float | None = None,
+    *,
+    p95_ms: float | None = None,
 ) -> TuningRow:
     """Price one invocation of ``duration_ms`` at ``memory_mb`` (128-10,240 MB).
 
     Compute: ``billed_ms / 1000 × memory_mb / 1024 × price per GB-s`` (first tier, no free
     tier), with ``billed_ms`` from :func:`~companion.costs.models.billed_duration_ms` (1 ms
     steps on Lambda). Requests: ``request_price_per_million / 1e6``. ``meets_target`` is
-    ``duration_ms <= p95_target_ms`` (always true without a target).
+    ``p95_ms <= p95_target_ms`` (always true without a target); ``p95_ms`` defaults to
+    ``duration_ms``: pass the p95 estimate when ``duration_ms`` is a typical (median) one.
     """
     _check_price(price)
     vcpus = _check_memory(memory_mb, price, "memory_mb")
     if p95_target_ms is not None:
         positive(p95_target_ms, "p95_target_ms", "milliseconds")
+    tail_ms = duration_ms if p95_ms is None else positive(p95_ms, "p95_ms", "milliseconds")
     billed_ms = billed_duration_ms(duration_ms, price)  # checks duration_ms > 0
     step = price.memory_increment_mb
     billed_memory_mb = math.ceil(memory_mb / step) * step
@@ -259,7 +266,8 @@ def evaluate_size(
         compute_cost_usd=compute,
         request_cost_usd=request,
         cost_per_million_usd=(compute + request) * 1e6,
-        meets_target=p95_target_ms is None or duration_ms <= p95_target_ms,
+        meets_target=p95_target_ms is None or tail_ms <= p95_target_ms,
+        p95_ms=float(tail_ms),
     )
 
 
@@ -333,14 +341,18 @@ def tune(
     strategy: str = "balanced",
     weight: float = 0.5,
     p95_target_ms: float | None = None,
+    *,
+    p95: DurationModel | None = None,
 ) -> TuningResult:
     """Estimate, price and rank every size in ``memory_sizes_mb``; pick one by ``strategy``.
 
-    Each size gets ``model.duration_at(memory_mb)`` and is priced by :func:`evaluate_size`.
-    The pick (:func:`choose`, ``weight`` in [0, 1] for ``"balanced"``) is made among sizes
-    meeting ``p95_target_ms`` when one is given; if none does, ``ValueError`` names the fastest
-    size and its duration. The target is compared with the model's estimate, a trimmed mean:
-    to hold a true p95, build the model from p95 durations (one per allotment) instead.
+    Each size gets ``model.duration_at(memory_mb)``, the duration it is billed for, and is
+    priced by :func:`evaluate_size`. The pick (:func:`choose`, ``weight`` in [0, 1] for
+    ``"balanced"``) is made among sizes meeting ``p95_target_ms`` when one is given; if none
+    does, ``ValueError`` names the fastest size and its p95. The target is checked on
+    ``p95.duration_at(memory_mb)`` when a ``p95`` model (built from p95 durations, one per
+    allotment) is given, else on ``model``'s own estimate: a bill follows the typical
+    duration, a latency target the slow tail, so give both.
     """
     _check_strategy(strategy, weight)
     _check_price(price)
@@ -358,15 +370,19 @@ def tune(
     if repeated:
         raise ValueError(f"memory_sizes_mb must not repeat a size, got {repeated} more than once")
 
+    tail = model if p95 is None else p95
     rows = tuple(
-        evaluate_size(size, model.duration_at(size), price, p95_target_ms) for size in sorted(sizes)
+        evaluate_size(
+            size, model.duration_at(size), price, p95_target_ms, p95_ms=tail.duration_at(size)
+        )
+        for size in sorted(sizes)
     )
     candidates = [r for r in rows if r.meets_target]
     if not candidates:
-        fastest = choose(rows, "speed")
+        fastest = min(rows, key=lambda r: (r.p95_ms, r.memory_mb))
         raise ValueError(
             f"p95_target_ms: no memory size meets {p95_target_ms:g} ms; the fastest is "
-            f"{fastest.memory_mb} MB at {fastest.duration_ms:.1f} ms (sizes tried "
+            f"{fastest.memory_mb} MB at p95 {fastest.p95_ms:.1f} ms (sizes tried "
             f"{rows[0].memory_mb}-{rows[-1].memory_mb} MB)"
         )
     return TuningResult(

@@ -111,6 +111,12 @@ def _load() -> _Loaded:
         )
         for row in benchmark.get("threads_sweep", [])
     )
+    for row in benchmark.get("threads_sweep", []):
+        if (row["batch_size"], row["sequence_length"]) != (1, _SWEPT[1]):
+            raise ValueError(
+                f"{BENCHMARK}: the threads sweep must measure batch 1 × {_SWEPT[1]} tokens, got "
+                f"{row['batch_size']} × {row['sequence_length']} ({row['variant']})"
+            )
     return machine, rows, gpus, sweep
 
 

@@ -58,10 +58,10 @@ SOLUTIONS: list[tuple[Any, Any]] = [
         evaluate_size(2048, 61.3, default_catalog().lambda_price("x86_64")).cost_per_million_usd,
     ),
     # Lesson 03, q2 by hand (median 113.601 / 58.493 ms, p95 122.744 / 66.624 ms at 1 / 2
-    # vCPUs, linear in 1 / vCPUs): p95 = 66.624 + 112.240 × (1/v − 0.5) ≤ 95 → 1/v ≤ 0.75281 →
-    # v ≥ 1.32836 → 2,350 MB is the smallest that meets it, where the median 58.493 + 110.215 ×
-    # (1769/2350 − 0.5) = 86.36 ms bills 87 ms; at 2,361 MB (1769/2361 = 0.74926) it is 85.97
-    # ms and bills 86 (2,360 MB: 86.0006 → 87), and 2,361 × 86 = 203,046 MB·ms is less than
+    # vCPUs, linear in 1 / vCPUs): p95 = 66.624 + 112.240 × (1/v − 0.5) ≤ 95 → 1/v ≤ 0.75282 →
+    # v ≥ 1.32835 → 2,350 MB is the smallest that meets it, where the median 58.493 + 110.215 ×
+    # (1769/2350 − 0.5) = 86.35 ms bills 87 ms; at 2,361 MB (1769/2361 = 0.74926) it is 85.97
+    # ms and bills 86 (2,360 MB: 86.0004 → 87), and 2,361 × 86 = 203,046 MB·ms is less than
     # 2,350 × 87 = 204,450: the cheapest that meets the target is 2,361.
     (l03.q2, 2361),
     # q3: the x86 pick (balanced, 3,538 MB) bills its median 58.49 ms as 59 ms; arm64's GB-s is

@@ -247,13 +247,31 @@ def test_a_measurement_with_p95_below_p50_is_refused() -> None:
         pytest.param(((1, 60.0, 70.0), (1, 61.0, 71.0)), "twice", id="one count twice"),
         pytest.param(((0, 60.0, 70.0),), "thread count", id="0 threads"),
         pytest.param(((1, 90.0, 80.0),), "on 1 thread.s.: need 0 < p50_ms <= p95_ms", id="p95<p50"),
-        pytest.param(((1, float("nan"), 80.0),), "must be numbers", id="nan"),
-        pytest.param(((1, 60.0, float("inf")),), "p50_ms <= p95_ms", id="inf"),
+        pytest.param(((1, float("nan"), 80.0),), "must be finite", id="nan"),
+        pytest.param(((1, 60.0, float("inf")),), "must be finite", id="inf"),
+        pytest.param(((1, "60", 80.0),), "must be numbers", id="a string"),
+        pytest.param(((1, 60.0, 70.0, 80.0),), r"\(threads, p50_ms, p95_ms\), got \(1, 60", id="4 items"),
+        pytest.param((1, 60.0, 70.0), r"entry must be .* got 1", id="not nested"),
+        pytest.param({1: (60.0, 70.0)}, "must be .threads, p50_ms, p95_ms. tuples", id="a dict"),
     ],
 )  # fmt: skip
 def test_a_bad_thread_sweep_is_named(other_threads: tuple, match: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(PlannerInputError, match=match):
         Measurement("swept", 30.0, 40.0, other_threads=other_threads)
+
+
+def test_a_sweep_given_as_a_list_is_kept_as_a_tuple_and_numpy_numbers_are_accepted() -> None:
+    import numpy as np
+
+    swept = Measurement("np", np.float32(30.0), np.float64(40.0), other_threads=[(1, 55.0, 70.0)])  # type: ignore[arg-type]
+    assert swept.other_threads == ((1, 55.0, 70.0),) and hash(swept)
+
+
+def test_the_planners_measured_vcpus_are_the_benchmarks_threads() -> None:
+    from companion.measurements import reference_machine
+    from companion.planner._designs import MEASURED_VCPUS
+
+    assert reference_machine().threads == MEASURED_VCPUS
 
 
 def test_lambda_durations_use_every_thread_count_measured() -> None:
@@ -282,12 +300,17 @@ def test_the_capstone_prices_lambda_on_lesson_03s_durations() -> None:
     from companion.exercises import lesson03
     from companion.measurements import SERVING_VARIANT, reference_latency
 
-    median, tail = default_measurements()[SERVING_VARIANT].duration_models()
-    for memory_mb in (1769, 2361, 3538, 5307):
-        assert median.duration_at(memory_mb) == lesson03.MEDIAN.duration_at(memory_mb)
-        assert tail.duration_at(memory_mb) == lesson03.P95.duration_at(memory_mb)
-    assert median.duration_at(3538) == reference_latency(SERVING_VARIANT, 128).p50_ms
-    assert median.duration_at(1769) != 2 * reference_latency(SERVING_VARIANT, 128).p50_ms
+    served = default_measurements()[SERVING_VARIANT]
+    designs = evaluate_designs(requirements(), {SERVING_VARIANT: served}, CATALOG)
+    for memory_mb in (1769, 3538, 5307):
+        name = f"{SERVING_VARIANT} on Lambda x86_64 {memory_mb} MB + HTTP API"
+        design = next(d for d in designs if d.name == name)
+        assert design.p95_ms == lesson03.P95.duration_at(memory_mb)
+        durations = dict((label, value) for label, value, _ in design.inputs)
+        assert durations["duration"].startswith(f"{lesson03.MEDIAN.duration_at(memory_mb):.1f} ms")
+    p50 = reference_latency(SERVING_VARIANT, 128).p50_ms
+    assert lesson03.MEDIAN.duration_at(3538) == p50  # what lesson 01 bills at 2 vCPUs
+    assert lesson03.MEDIAN.duration_at(1769) != 2 * p50  # measured on 1 thread, not scaled
 
 
 def test_the_cli_prints_the_planners_design_document(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

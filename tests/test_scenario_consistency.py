@@ -162,6 +162,25 @@ def test_each_thread_count_has_one_measurement() -> None:
     assert list(latency_by_threads("onnxruntime-int8", 128)) == [main_threads]
 
 
+def test_lesson_03s_tuned_function_costs_what_lesson_01_bills_for_it() -> None:
+    """Lesson 03 tunes Lambda and prices the scenario's month on its pick; lesson 01 prices the
+    same function (2 vCPUs, the served model's p50, HTTP API) from the same benchmark: the two
+    bills are one figure."""
+    from companion.costs import serverless_cost
+    from companion.exercises import lesson03
+    from companion.measurements import SERVING_VARIANT, reference_latency
+    from companion.pricing import default_catalog
+
+    catalog = default_catalog()
+    pick = lesson03._x86_pick()
+    assert pick.memory_mb == 3538  # two vCPUs: the configuration lesson 01 prices
+    price, gateway = catalog.lambda_price("x86_64"), catalog.gateway("http")
+    lesson_03 = serverless_cost(TRAFFIC, price, pick.duration_ms, pick.memory_mb, gateway=gateway)
+    p50_ms = reference_latency(SERVING_VARIANT, 128).p50_ms
+    lesson_01 = serverless_cost(TRAFFIC, price, p50_ms, 3538, gateway=gateway)
+    assert lesson_03.monthly_cost_usd == lesson_01.monthly_cost_usd
+
+
 def test_the_served_model_is_the_fastest_benchmarked_onnx_runtime_int8_that_agrees() -> None:
     """The file every serving path loads is the one the benchmark measured under the label the
     lessons plan with, and that variant is the fastest ONNX Runtime int8 at one 128-token

@@ -499,6 +499,11 @@ def test_evaluate_size_checks_the_target_on_the_p95_and_bills_the_duration(
     assert row.p95_ms == (duration_ms if p95_ms is None else p95_ms)
 
 
+def test_tune_refuses_a_p95_that_is_not_a_duration_model(one_two, x86):
+    with pytest.raises(TypeError, match="p95 must be a DurationModel, got dict"):
+        tune(one_two, x86, p95_target_ms=100.0, p95={1.0: [150.0]})  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("p95_ms", [0.0, -5.0, float("nan")])
 def test_evaluate_size_rejects_a_p95_that_is_not_a_duration(x86, p95_ms):
     with pytest.raises(ValueError, match=r"p95_ms must be"):

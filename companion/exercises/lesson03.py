@@ -190,7 +190,7 @@ q2 = NumericExercise(
     mistakes=(
         Mistake(
             lambda: _q2(sizes=DEFAULT_MEMORY_SIZES_MB),
-            "that is the cheapest of the default sizes; Lambda takes any whole MB, and a slightly "
+            "that is the cheapest of the default sizes; Lambda takes any whole MB, and a smaller "
             f"smaller size also meets {Q2_TARGET_MS:g} ms for less.",
         ),
         Mistake(

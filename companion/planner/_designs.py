@@ -7,6 +7,7 @@ concurrency covering the peak)."""
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,8 +62,20 @@ class Measurement:
 
     def __post_init__(self) -> None:
         _check_latency(self.variant, self.p50_ms, self.p95_ms)
+        if not isinstance(self.other_threads, tuple | list):
+            raise PlannerInputError(
+                f"{self.variant}: other_threads must be (threads, p50_ms, p95_ms) tuples, got "
+                f"{self.other_threads!r}"
+            )
+        object.__setattr__(self, "other_threads", tuple(self.other_threads))  # frozen: hashable
         seen = {MEASURED_VCPUS}
-        for threads, p50_ms, p95_ms in self.other_threads:
+        for entry in self.other_threads:
+            if not isinstance(entry, tuple | list) or len(entry) != 3:
+                raise PlannerInputError(
+                    f"{self.variant}: each other_threads entry must be (threads, p50_ms, "
+                    f"p95_ms), got {entry!r}"
+                )
+            threads, p50_ms, p95_ms = entry
             _whole(threads, f"{self.variant}: other_threads' thread count", 1)
             if threads in seen:
                 raise PlannerInputError(
@@ -84,9 +97,11 @@ class Measurement:
 
 def _check_latency(label: str, p50_ms: float, p95_ms: float) -> None:
     for value in (p50_ms, p95_ms):
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise PlannerInputError(f"{label}: latencies must be numbers of ms, got {value!r}")
-    if not (0 < p50_ms <= p95_ms < math.inf):
+        if not math.isfinite(value):
+            raise PlannerInputError(f"{label}: latencies must be finite ms, got {value!r}")
+    if not (0 < p50_ms <= p95_ms):
         raise PlannerInputError(
             f"{label}: need 0 < p50_ms <= p95_ms, got {p50_ms!r} and {p95_ms!r}"
         )
@@ -406,7 +421,9 @@ def _lambda_latency_basis(model: DurationModel, vcpus: float) -> str:
     on = " and ".join(f"{n:g}" for n in measured)
     if vcpus > measured[-1]:
         return f"as measured on {measured[-1]:g} threads: vCPUs beyond the threads used don't help"
-    return f"estimated from the measurements on {on} thread(s), scaled to the function's CPU share"
+    if vcpus < measured[0]:
+        return f"estimated from the measurement on {measured[0]:g} thread(s), scaled to the function's CPU share"
+    return f"interpolated between the measurements on {on} threads (in 1 / vCPUs)"
 
 
 def _provisioned(

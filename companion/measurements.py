@@ -111,13 +111,19 @@ def _load() -> _Loaded:
         )
         for row in benchmark.get("threads_sweep", [])
     )
-    for row in benchmark.get("threads_sweep", []):
+    _check_sweep(benchmark.get("threads_sweep", []))
+    return machine, rows, gpus, sweep
+
+
+def _check_sweep(rows: list[dict[str, object]]) -> None:
+    """The threads sweep is read as the served model at batch 1 × 128 tokens: refuse a file
+    whose rows say otherwise, rather than planning with a measurement of something else."""
+    for row in rows:
         if (row["batch_size"], row["sequence_length"]) != (1, _SWEPT[1]):
             raise ValueError(
                 f"{BENCHMARK}: the threads sweep must measure batch 1 × {_SWEPT[1]} tokens, got "
                 f"{row['batch_size']} × {row['sequence_length']} ({row['variant']})"
             )
-    return machine, rows, gpus, sweep
 
 
 def gpu_reference(precision: str = "bf16", batch_size: int = 512) -> GpuReference:

@@ -263,7 +263,7 @@ def test_a_bad_thread_sweep_is_named(other_threads: tuple, match: str) -> None: 
 def test_a_sweep_given_as_a_list_is_kept_as_a_tuple_and_numpy_numbers_are_accepted() -> None:
     import numpy as np
 
-    swept = Measurement("np", np.float32(30.0), np.float64(40.0), other_threads=[(1, 55.0, 70.0)])  # type: ignore[arg-type]
+    swept = Measurement("np", np.float32(30.0), np.float64(40.0), other_threads=[[1, 55.0, 70.0]])  # type: ignore[arg-type]
     assert swept.other_threads == ((1, 55.0, 70.0),) and hash(swept)
 
 
@@ -289,25 +289,43 @@ def test_lambda_durations_use_every_thread_count_measured() -> None:
     assert one_vcpu.p95_ms == 125.0 and "measured on 1 thread" in one_vcpu.evidence  # type: ignore[attr-defined]
     three = lambda_design(swept, 5307)
     assert three.p95_ms == 70.0 and "as measured on 2 threads" in three.evidence  # type: ignore[attr-defined]
+    assert ("p50 / p95 latency on 1 thread", "110.00 / 125.00 ms") in [
+        (name, value)
+        for name, value, _ in one_vcpu.inputs  # type: ignore[attr-defined]
+    ]
     scaled = lambda_design(Measurement("plain", 60.0, 70.0, "hand-made"), 1769)
-    assert scaled.p95_ms == 140.0 and "scaled" in scaled.evidence  # type: ignore[attr-defined]
+    assert scaled.p95_ms == 140.0  # type: ignore[attr-defined]
+    assert "from the measurement on 2 thread(s), scaled" in scaled.evidence  # type: ignore[attr-defined]
+    # Measured on 2 and 4 threads: 3 vCPUs lie between, interpolated in 1 / vCPUs: 70 + (40 -
+    # 70) × (1/3 − 1/2) / (1/4 − 1/2) = 70 − 30 × 0.6667 = 50 ms.
+    wide = Measurement("wide", 30.0, 70.0, "hand-made", other_threads=((4, 20.0, 40.0),))
+    between = lambda_design(wide, 5307)
+    assert between.p95_ms == pytest.approx(50.0, abs=0.01)  # type: ignore[attr-defined]
+    assert "interpolated between the measurements on 2 and 4 threads" in between.evidence  # type: ignore[attr-defined]
 
 
 def test_the_capstone_prices_lambda_on_lesson_03s_durations() -> None:
     """One configuration, one figure: the planner's Lambda durations for the served model are
     lesson 03's tuning models (1 thread from the sweep, 2 from the main table), and at two vCPUs
     the median is the p50 lesson 01 bills."""
+    from companion.costs import serverless_cost
     from companion.exercises import lesson03
     from companion.measurements import SERVING_VARIANT, reference_latency
 
     served = default_measurements()[SERVING_VARIANT]
     designs = evaluate_designs(requirements(), {SERVING_VARIANT: served}, CATALOG)
+    price, gateway = CATALOG.lambda_price("x86_64"), CATALOG.gateway("http")
+    platform_usd = set()
     for memory_mb in (1769, 3538, 5307):
         name = f"{SERVING_VARIANT} on Lambda x86_64 {memory_mb} MB + HTTP API"
         design = next(d for d in designs if d.name == name)
         assert design.p95_ms == lesson03.P95.duration_at(memory_mb)
-        durations = dict((label, value) for label, value, _ in design.inputs)
-        assert durations["duration"].startswith(f"{lesson03.MEDIAN.duration_at(memory_mb):.1f} ms")
+        billed = serverless_cost(
+            requirements().traffic, price, lesson03.MEDIAN.duration_at(memory_mb), memory_mb,
+            gateway=gateway,
+        )  # fmt: skip
+        platform_usd.add(round(design.monthly_cost_usd - billed.monthly_cost_usd, 6))
+    assert len(platform_usd) == 1  # the same logs and egress on top, whatever the size
     p50 = reference_latency(SERVING_VARIANT, 128).p50_ms
     assert lesson03.MEDIAN.duration_at(3538) == p50  # what lesson 01 bills at 2 vCPUs
     assert lesson03.MEDIAN.duration_at(1769) != 2 * p50  # measured on 1 thread, not scaled

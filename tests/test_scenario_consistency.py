@@ -162,6 +162,18 @@ def test_each_thread_count_has_one_measurement() -> None:
     assert list(latency_by_threads("onnxruntime-int8", 128)) == [main_threads]
 
 
+@pytest.mark.parametrize(
+    "row",
+    [{"batch_size": 16, "sequence_length": 128}, {"batch_size": 1, "sequence_length": 64}],
+    ids=["batch 16", "64 tokens"],
+)
+def test_a_threads_sweep_of_another_shape_is_refused(row: dict[str, int]) -> None:
+    from companion.measurements import _check_sweep
+
+    with pytest.raises(ValueError, match="must measure batch 1 × 128 tokens"):
+        _check_sweep([{**row, "variant": "int8-1-thread", "threads": 1}])
+
+
 def test_lesson_03s_tuned_function_costs_what_lesson_01_bills_for_it() -> None:
     """Lesson 03 tunes Lambda and prices the scenario's month on its pick; lesson 01 prices the
     same function (2 vCPUs, the served model's p50, HTTP API) from the same benchmark: the two

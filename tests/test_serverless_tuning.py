@@ -499,9 +499,16 @@ def test_evaluate_size_checks_the_target_on_the_p95_and_bills_the_duration(
     assert row.p95_ms == (duration_ms if p95_ms is None else p95_ms)
 
 
-def test_tune_refuses_a_p95_that_is_not_a_duration_model(one_two, x86):
-    with pytest.raises(TypeError, match="p95 must be a DurationModel, got dict"):
-        tune(one_two, x86, p95_target_ms=100.0, p95={1.0: [150.0]})  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("model", "p95", "match"),
+    [
+        (None, None, "model must be a DurationModel, got NoneType"),
+        ("one_two", {1.0: [150.0]}, "p95 must be a DurationModel, got dict"),
+    ],
+)
+def test_tune_refuses_models_that_are_not_duration_models(one_two, x86, model, p95, match):
+    with pytest.raises(TypeError, match=match):
+        tune(one_two if model == "one_two" else model, x86, p95_target_ms=100.0, p95=p95)
 
 
 @pytest.mark.parametrize("p95_ms", [0.0, -5.0, float("nan")])

@@ -191,7 +191,7 @@ q2 = NumericExercise(
         Mistake(
             lambda: _q2(sizes=DEFAULT_MEMORY_SIZES_MB),
             "that is the cheapest of the default sizes; Lambda takes any whole MB, and a smaller "
-            f"smaller size also meets {Q2_TARGET_MS:g} ms for less.",
+            f"size also meets {Q2_TARGET_MS:g} ms for less.",
         ),
         Mistake(
             lambda: float(_q2_smallest().memory_mb),

@@ -67,7 +67,6 @@ class Measurement:
                 f"{self.variant}: other_threads must be (threads, p50_ms, p95_ms) tuples, got "
                 f"{self.other_threads!r}"
             )
-        object.__setattr__(self, "other_threads", tuple(self.other_threads))  # frozen: hashable
         seen = {MEASURED_VCPUS}
         for entry in self.other_threads:
             if not isinstance(entry, tuple | list) or len(entry) != 3:
@@ -84,6 +83,8 @@ class Measurement:
                 )
             seen.add(threads)
             _check_latency(f"{self.variant} on {threads} thread(s)", p50_ms, p95_ms)
+        frozen = tuple(tuple(entry) for entry in self.other_threads)
+        object.__setattr__(self, "other_threads", frozen)  # lists in, tuples kept: hashable
 
     def duration_models(self) -> tuple[DurationModel, DurationModel]:
         """The median and p95 durations as Lambda's CPU share changes (one vCPU per thread
@@ -394,14 +395,27 @@ def _lambda_designs(
         p50, p95 = median.duration_at(memory_mb), tail.duration_at(memory_mb)
         cost = serverless_cost(traffic, price, p50, memory_mb, gateway=gateway).monthly_cost_usd
         peak_concurrency = math.ceil(traffic.peak_rps * p50 / 1000)
+        basis = _lambda_latency_basis(tail, vcpus)
         inputs = [
             *_common_inputs(requirements, measurement),
+            *[
+                (
+                    f"p50 / p95 latency on {n} thread{'s' if n > 1 else ''}",
+                    f"{n_p50:.2f} / {n_p95:.2f} ms",
+                    f"measured: {measurement.source} (threads sweep)",
+                )
+                for n, n_p50, n_p95 in measurement.other_threads
+            ],
             ("Lambda price", "per GB-s and request", catalog_source(price)),
             ("HTTP API price", "per request", catalog_source(gateway)),
-            ("duration", f"{p50:.1f} ms at {vcpus:.2f} vCPUs", "computed: DurationModel"),
+            (
+                "duration (billed, median)",
+                f"{p50:.1f} ms at {vcpus:.2f} vCPUs",
+                f"{basis} (DurationModel)",
+            ),
             *_charge_inputs(usage),
         ]
-        evidence = (f"p95 {p95:.1f} ms {_lambda_latency_basis(tail, vcpus)}; peak concurrency "
+        evidence = (f"p95 {p95:.1f} ms {basis}; peak concurrency "
                     f"{peak_concurrency} (peak rate × p50)")  # fmt: skip
         availability = (f"the service spreads over the region's zones; each new environment starts "
                         f"cold (the int8 predictor loaded in {_cold_start_s():.2f} s on the benchmark "

@@ -358,8 +358,8 @@ def tune(
     _check_price(price)
     if p95_target_ms is not None:
         positive(p95_target_ms, "p95_target_ms", "milliseconds")
-    for name, value in (("model", model), ("p95", p95)):
-        if value is not None and not isinstance(value, DurationModel):
+    for name, value in (("model", model), ("p95", model if p95 is None else p95)):
+        if not isinstance(value, DurationModel):
             raise TypeError(f"{name} must be a DurationModel, got {type(value).__name__}")
     sizes = list(memory_sizes_mb)
     if not sizes:

@@ -104,14 +104,15 @@ def _load() -> _Loaded:
         for row in benchmark["runtimes"]
         if row["batch_size"] == 1
     )
+    swept = benchmark.get("threads_sweep", [])
+    _check_sweep(swept)
     sweep = tuple(
         (
             int(row["threads"]),
             LatencyMeasurement(*_SWEPT, float(row["p50_ms"]), float(row["p95_ms"])),
         )
-        for row in benchmark.get("threads_sweep", [])
+        for row in swept
     )
-    _check_sweep(benchmark.get("threads_sweep", []))
     return machine, rows, gpus, sweep
 
 

@@ -7,7 +7,6 @@ concurrency covering the peak)."""
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -97,11 +96,8 @@ class Measurement:
 
 
 def _check_latency(label: str, p50_ms: float, p95_ms: float) -> None:
-    for value in (p50_ms, p95_ms):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise PlannerInputError(f"{label}: latencies must be numbers of ms, got {value!r}")
-        if not math.isfinite(value):
-            raise PlannerInputError(f"{label}: latencies must be finite ms, got {value!r}")
+    for name, value in (("p50_ms", p50_ms), ("p95_ms", p95_ms)):
+        _checks.finite(value, f"{label}: {name}", error=PlannerInputError, unit="ms")
     if not (0 < p50_ms <= p95_ms):
         raise PlannerInputError(
             f"{label}: need 0 < p50_ms <= p95_ms, got {p50_ms!r} and {p95_ms!r}"

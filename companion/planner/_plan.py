@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from ..measurements import (
     SERVING_VARIANT,
     latency_by_threads,
-    reference_latency,
     reference_machine,
 )
 from ..pricing import PriceCatalog, default_catalog
@@ -95,14 +94,11 @@ def default_measurements(sequence_length: int = 128) -> dict[str, Measurement]:
     source = f"{machine.source}, {machine.description}, {machine.measured}"
     measurements = {}
     for variant in VARIANTS:
-        latency = reference_latency(variant, sequence_length)
-        others = tuple(
-            (threads, row.p50_ms, row.p95_ms)
-            for threads, row in latency_by_threads(variant, sequence_length).items()
-            if threads != machine.threads
-        )
+        by_threads = latency_by_threads(variant, sequence_length)
+        main = by_threads.pop(machine.threads)
+        others = tuple((n, row.p50_ms, row.p95_ms) for n, row in by_threads.items())
         measurements[variant] = Measurement(
-            variant, latency.p50_ms, latency.p95_ms, source, other_threads=others
+            variant, main.p50_ms, main.p95_ms, source, other_threads=others
         )
     return measurements
 
